@@ -1,0 +1,95 @@
+# sentencer: build, test, demo, benchmark.
+#
+#   make            build bin/sentencer
+#   make demo       install missing packages, build, start the private
+#                   PostgreSQL cluster, load the sample cases, run, print outputs
+#   make test       install, build with ASan+UBSan, start the cluster, run
+#                   unit tests, database tests, rule tests and CLI tests
+#   make lint       clang-format check, clang-tidy, cppcheck
+#   make format     reformat the C sources
+#   make bench      benchmark (BENCH_N cases, default 1000000)
+
+CC ?= cc
+PKGS := libpq lua5.4
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CWARNS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wold-style-definition -Wwrite-strings -Wundef -Wformat=2 -Wvla -Wcast-qual
+OPT := -O2 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) -Ibatch -MMD -MP
+
+SRCS := $(wildcard batch/*.c)
+LIB_SRCS := $(filter-out batch/main.c,$(SRCS))
+OBJS := $(SRCS:batch/%.c=build/%.o)
+SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+DB_SRCS := $(wildcard tests/db/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-san/tests/unit/%)
+DB_BINS := $(DB_SRCS:tests/db/%.c=build-san/tests/db/%)
+
+.PHONY: all san demo test test-run deps lint format bench clean unit-tests db-tests
+
+all: bin/sentencer
+
+bin/sentencer: $(OBJS)
+	@mkdir -p bin
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
+
+build/%.o: batch/%.c
+	@mkdir -p build
+	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
+
+# The sanitizer build: what make test runs.
+san: build-san/sentencer $(UNIT_BINS) $(DB_BINS)
+
+build-san/sentencer: $(SAN_OBJS)
+	$(CC) $(OPT) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build-san/%.o: batch/%.c
+	@mkdir -p build-san
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
+
+build-san/tests/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	@mkdir -p build-san/tests/unit
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(SAN_LIB_OBJS) \
+		$(PKG_LIBS) -lcmocka
+
+build-san/tests/db/%: tests/db/%.c $(SAN_LIB_OBJS)
+	@mkdir -p build-san/tests/db
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(SAN_LIB_OBJS) \
+		$(PKG_LIBS) -lcmocka
+
+deps:
+	@scripts/install-deps
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+test: deps
+	@$(MAKE) --no-print-directory all san
+	@scripts/run-tests
+
+unit-tests: san
+	@scripts/run-tests unit
+
+lint:
+	@scripts/lint
+
+format:
+	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/db/*.c
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench
+
+clean:
+	rm -rf build build-san bin
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -1,0 +1,227 @@
+/*-------------------------------------------------------------------------
+ * case.h
+ *     The data model: one act of a case (a row of cases.csv), one charge
+ *     (a defendant and an offense, with its acts) and one recommendation
+ *     (a row of recommendations.csv), each described by a field table.
+ *
+ * Ownership: a struct act, charge or rec owns its strings; const pointers
+ * borrow; a function returning a pointer says who frees it. Every *_free
+ * and *_fini accepts NULL or a zeroed struct.
+ *
+ * The field tables are the single description of the interchange formats
+ * (../shared/spec/case-interchange.md). CSV import, the database load and
+ * fetch, the Lua marshalling and the CSV export all walk them, so a new
+ * column is one line in case.c plus its tests.
+ *
+ * batch/case.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_CASE_H
+#define SENTENCER_CASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Value types of a field. */
+enum ftype {
+    FT_TEXT,   /* free text, stored as is (UTF-8) */
+    FT_ENUM,   /* one of field_def.enum_values; num = index */
+    FT_INT,    /* integer (may be constrained by FF_NONNEG) */
+    FT_COUNT,  /* non-negative integer */
+    FT_AMOUNT, /* yuan with at most two decimals, held as integer fen in num */
+    FT_BOOL,   /* num = 0 or 1 */
+    FT_DATE,   /* YYYY-MM-DD; text = canonical form, num = days since 1970-01-01 */
+    FT_LIST,   /* ';'-separated list of identifiers (output only) */
+};
+
+/* Field flags. */
+#define FF_REQUIRED 0x01u /* must be present and non-empty on input */
+#define FF_KEY 0x02u      /* part of the act key (case_no, defendant_no, offense, act_no) */
+#define FF_FACT 0x04u     /* a fact the rules read (absent: 0/false, listed as assumed) */
+#define FF_CIRC 0x08u     /* a sentencing circumstance (rules read it) */
+#define FF_ACTUAL 0x10u   /* actual judgment: stored and exported, never given to the rules */
+
+struct field_def {
+    const char *name;               /* column name in CSV and database */
+    enum ftype type;
+    unsigned flags;
+    const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
+};
+
+/* Columns of cases.csv, in the order of the contract. */
+enum case_field {
+    F_CASE_NO,
+    F_DEFENDANT_NO,
+    F_ACT_NO,
+    F_COURT_CODE,
+    F_OFFENSE,
+    F_OFFENSE_DATE,
+    F_CONVICTION_DATE,
+    F_DEFENDANT_KIND,
+    F_AGE_AT_OFFENSE,
+    /* Art. 286-1 */
+    F_ORDERED_TO_CORRECT,
+    F_REFUSED_TO_CORRECT,
+    F_ILLEGAL_VIDEOS_SPREAD,
+    F_ILLEGAL_INFO_SPREAD,
+    F_ACCOUNTS_REACHED,
+    F_GROUP_MEMBERS_REACHED,
+    F_FOLLOWERS_REACHED,
+    F_ILLEGAL_INFO_CLICKS,
+    F_LEAKED_SENSITIVE_RECORDS,
+    F_LEAKED_PERSONAL_RECORDS,
+    F_LEAKED_OTHER_RECORDS,
+    F_LEAK_CAUSED_HARM,
+    F_LEAK_MAJOR_LOSS,
+    F_LEAK_SOCIAL_DISORDER,
+    F_EVIDENCE_LOST_GRAVE_CRIME,
+    F_EVIDENCE_LOST_5Y_CASE,
+    F_EVIDENCE_LOST_REPEATEDLY,
+    F_EVIDENCE_LOST_TRIAL_AFFECTED,
+    F_LOGS_OR_REALNAME_MISSING,
+    F_REFUSED_REPEATEDLY_2Y,
+    F_SERVICE_MAINLY_FOR_CRIME,
+    F_SERVICE_USED_FOR_ATTACK,
+    F_SERVICE_USED_FOR_GRAVE_CRIME,
+    F_PUBLIC_SERVICE_NETWORK_DAMAGED,
+    /* Art. 287-1 */
+    F_IMPERSONATED_AUTHORITY_SITE,
+    F_CRIME_SITES,
+    F_CRIME_SITE_ACCOUNTS,
+    F_CRIME_GROUPS,
+    F_CRIME_GROUP_MEMBERS,
+    F_POSTS_PUBLISHED,
+    F_ACCOUNTS_MESSAGED,
+    F_GROUP_MEMBERS_MESSAGED,
+    /* Art. 287-2 */
+    F_HELPED_PARTIES,
+    F_PAYMENT_SETTLED_YUAN,
+    F_AD_FUNDING_YUAN,
+    F_HELPED_CRIME_SERIOUS,
+    F_HELPED_CRIME_UNPROVEN,
+    F_HELPED_CRIME_ESPECIALLY_SERIOUS,
+    F_KNOWLEDGE_BASIS,
+    F_PAYMENT_CARDS_SUPPLIED,
+    F_PHONE_CARDS_SUPPLIED,
+    F_CARD_INFLOW_YUAN,
+    F_CARD_FRAUD_VERIFIED_YUAN,
+    /* shared by 287-1 and 287-2 */
+    F_ILLEGAL_INCOME_YUAN,
+    F_ADMIN_PENALTY_WITHIN_2Y,
+    /* sentencing circumstances */
+    F_USED_OCCUPATION,
+    F_SURRENDERED,
+    F_CONFESSED,
+    F_GUILTY_PLEA,
+    F_MERITORIOUS,
+    F_RECIDIVIST,
+    F_RINGLEADER,
+    F_ACCESSORY,
+    F_RESTITUTION,
+    F_VICTIM_FORGIVENESS,
+    F_PRIOR_RECORD,
+    F_PREGNANT,
+    /* actual judgment */
+    F_ACTUAL_KIND,
+    F_ACTUAL_MONTHS,
+    F_ACTUAL_SUSPENDED,
+    F_ACTUAL_PROBATION_MONTHS,
+    F_ACTUAL_FINE_YUAN,
+    F_ACTUAL_BAN_YEARS,
+    F_ACTUAL_INJUNCTION,
+    F__COUNT
+};
+
+/* Columns of recommendations.csv, in the order of the contract. */
+enum rec_field {
+    R_CASE_NO,
+    R_DEFENDANT_NO,
+    R_OFFENSE,
+    R_STATUS,
+    R_ERROR,
+    R_THRESHOLD_MET,
+    R_THRESHOLD_BASIS,
+    R_STATUTORY_KINDS,
+    R_STATUTORY_MAX_MONTHS,
+    R_FINE_RULE,
+    R_FINE_MIN_YUAN,
+    R_RECOMMENDED_KIND,
+    R_RECOMMENDED_MONTHS,
+    R_RANGE_LOW_MONTHS,
+    R_RANGE_HIGH_MONTHS,
+    R_SUSPENSION_ALLOWED,
+    R_RECOMMENDED_SUSPENDED,
+    R_PROBATION_MIN_MONTHS,
+    R_PROBATION_MAX_MONTHS,
+    R_RECOMMENDED_FINE_YUAN,
+    R_BAN_ELIGIBLE,
+    R_BAN_MIN_YEARS,
+    R_BAN_MAX_YEARS,
+    R_BAN_RECOMMENDED_YEARS,
+    R_INJUNCTION_ELIGIBLE,
+    R_REVIEW_FLAGS,
+    R_CITATIONS,
+    R_RULE_SET,
+    R__COUNT
+};
+
+/* The tables (defined in case.c, read-only). */
+extern const struct field_def case_fields[F__COUNT];
+extern const struct field_def rec_fields[R__COUNT];
+
+/* Enum value lists (NULL-terminated), shared by both tables. */
+extern const char *const offense_values[];        /* refuse_netsec_duty, illegal_use_network, help_network_crime */
+extern const char *const defendant_kind_values[]; /* person, unit */
+extern const char *const penalty_kind_values[];   /* fixed_term, detention, surveillance, fine_only, exempt */
+extern const char *const status_values[];         /* ok, error */
+extern const char *const fine_rule_values[];      /* with_or_alone */
+
+/* Find a column by name; returns its index or -1. */
+int case_field_find(const char *name);
+int rec_field_find(const char *name);
+/* Index of s in a NULL-terminated value list, or -1. */
+int enum_find(const char *const *values, const char *s);
+
+/* A set of values indexed by field id. present[i] says whether field i was
+ * recorded; num[i] holds integers, fen, 0/1, days or enum index; text[i]
+ * holds TEXT, ENUM, DATE (canonical) and LIST values (owned, NULL when
+ * absent or not textual). */
+struct act {
+    long line; /* input line of the row, 0 when it came from the database */
+    unsigned char present[F__COUNT];
+    int64_t num[F__COUNT];
+    char *text[F__COUNT];
+};
+
+/* Release the strings of an act and zero it. */
+void act_fini(struct act *a);
+/* Set field f to a copy of s (text types). Returns false when out of memory. */
+bool act_set_text(struct act *a, enum case_field f, const char *s);
+
+/* One defendant and one offense with its acts (accumulated by the rules). */
+struct charge {
+    int64_t id;        /* database id, 0 when not stored */
+    int64_t facts_rev; /* bumped whenever one of its acts changes */
+    struct act *acts;  /* owned array of n_acts acts, ordered by act_no */
+    size_t n_acts;
+    size_t cap_acts;
+};
+
+void charge_fini(struct charge *c);
+/* Append a zeroed act and return it (owned by c), or NULL when out of memory. */
+struct act *charge_add_act(struct charge *c);
+
+/* A recommendation: one row of recommendations.csv plus its trace. */
+struct rec {
+    unsigned char present[R__COUNT];
+    int64_t num[R__COUNT];
+    char *text[R__COUNT];
+    char *trace_json; /* owned JSON array of trace entries, or NULL */
+};
+
+void rec_fini(struct rec *r);
+bool rec_set_text(struct rec *r, enum rec_field f, const char *s);
+void rec_set_num(struct rec *r, enum rec_field f, int64_t v);
+
+#endif

@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ * value.h
+ *     Conversion between the text of a CSV cell (or a database column in
+ *     COPY text form) and the typed value of a field. Pure functions: no
+ *     I/O, no allocation.
+ *
+ * batch/value.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_VALUE_H
+#define SENTENCER_VALUE_H
+
+#include "case.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse the non-empty text s as a value of field def. On success store the
+ * integer form in *num (count, int, fen, 0/1, days since 1970-01-01 for
+ * dates, enum index) and return true. FT_TEXT and FT_LIST always succeed
+ * (num untouched) unless s is not valid UTF-8. On failure write a reason for
+ * the user into reason (e.g. "not a date (YYYY-MM-DD): '2021-13-01'",
+ * "more than two decimals: '12.345'", "not one of person, unit: 'firm'") and
+ * return false.
+ *   bool:   true/false, 1/0, yes/no, any case
+ *   count:  digits only, no sign, fits in int64
+ *   int:    optional '-', digits
+ *   amount: digits with optional '.' and one or two decimals; result in fen
+ *   date:   YYYY-MM-DD, a real calendar day between 1900 and 2199 */
+bool value_parse(const struct field_def *def, const char *s, int64_t *num, char *reason,
+                 size_t reason_len);
+
+/* Format the integer form of a value of type t into buf (NUL-terminated),
+ * returning the length written, or 0 when buf is too small or t is textual.
+ *   bool -> "true"/"false"; amount -> "12000" or "12000.50" (fen != 0);
+ *   date -> "YYYY-MM-DD"; counts and ints -> decimal. */
+size_t value_format(enum ftype t, int64_t num, char *buf, size_t len);
+
+/* Calendar helpers (proleptic Gregorian). */
+int64_t days_from_civil(int y, unsigned m, unsigned d);
+void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);
+
+/* True when the len bytes at s are valid UTF-8. */
+bool utf8_valid(const char *s, size_t len);
+
+#endif
