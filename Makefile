@@ -15,8 +15,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
 CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# snprintf into fixed buffers truncates on purpose (paths, messages): no warning for it.
 CWARNS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-          -Wold-style-definition -Wwrite-strings -Wundef -Wformat=2 -Wvla -Wcast-qual
+          -Wold-style-definition -Wwrite-strings -Wundef -Wformat=2 -Wvla -Wcast-qual \
+          -Wno-format-truncation
 OPT := -O2 -g
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -24,9 +26,12 @@ CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) -Ibatch -MMD -MP
 
 SRCS := $(wildcard batch/*.c)
 LIB_SRCS := $(filter-out batch/main.c,$(SRCS))
-OBJS := $(SRCS:batch/%.c=build/%.o)
-SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o)
-SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o)
+# The migrations in sql/ are compiled into the program.
+SQL_FILES := $(sort $(wildcard sql/*.sql))
+GEN_SQL := build/gen/migrations_data.c
+OBJS := $(SRCS:batch/%.c=build/%.o) build/migrations_data.o
+SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o) build-san/migrations_data.o
+SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o) build-san/migrations_data.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 DB_SRCS := $(wildcard tests/db/test_*.c)
@@ -44,6 +49,17 @@ bin/sentencer: $(OBJS)
 build/%.o: batch/%.c
 	@mkdir -p build
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
+
+$(GEN_SQL): $(SQL_FILES) scripts/embed-sql
+	@mkdir -p build/gen
+	scripts/embed-sql $@ $(SQL_FILES)
+
+build/migrations_data.o: $(GEN_SQL)
+	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
+
+build-san/migrations_data.o: $(GEN_SQL)
+	@mkdir -p build-san
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
 # The sanitizer build: what make test runs.
 san: build-san/sentencer $(UNIT_BINS) $(DB_BINS)

@@ -73,18 +73,20 @@ const struct field_def case_fields[F__COUNT] = {
     [F_GROUP_MEMBERS_MESSAGED] = {"group_members_messaged", FT_COUNT, FACT, NULL},
 
     [F_HELPED_PARTIES] = {"helped_parties", FT_COUNT, FACT, NULL},
-    [F_PAYMENT_SETTLED_YUAN] = {"payment_settled_yuan", FT_AMOUNT, FACT, NULL},
-    [F_AD_FUNDING_YUAN] = {"ad_funding_yuan", FT_AMOUNT, FACT, NULL},
+    [F_PAYMENT_SETTLED_YUAN] = {"payment_settled_yuan", FT_AMOUNT, FACT, NULL,
+                                "payment_settled_fen"},
+    [F_AD_FUNDING_YUAN] = {"ad_funding_yuan", FT_AMOUNT, FACT, NULL, "ad_funding_fen"},
     [F_HELPED_CRIME_SERIOUS] = {"helped_crime_serious", FT_BOOL, FACT, NULL},
     [F_HELPED_CRIME_UNPROVEN] = {"helped_crime_unproven", FT_BOOL, FACT, NULL},
     [F_HELPED_CRIME_ESPECIALLY_SERIOUS] = {"helped_crime_especially_serious", FT_BOOL, FACT, NULL},
     [F_KNOWLEDGE_BASIS] = {"knowledge_basis", FT_TEXT, 0, NULL},
     [F_PAYMENT_CARDS_SUPPLIED] = {"payment_cards_supplied", FT_COUNT, FACT, NULL},
     [F_PHONE_CARDS_SUPPLIED] = {"phone_cards_supplied", FT_COUNT, FACT, NULL},
-    [F_CARD_INFLOW_YUAN] = {"card_inflow_yuan", FT_AMOUNT, FACT, NULL},
-    [F_CARD_FRAUD_VERIFIED_YUAN] = {"card_fraud_verified_yuan", FT_AMOUNT, FACT, NULL},
+    [F_CARD_INFLOW_YUAN] = {"card_inflow_yuan", FT_AMOUNT, FACT, NULL, "card_inflow_fen"},
+    [F_CARD_FRAUD_VERIFIED_YUAN] = {"card_fraud_verified_yuan", FT_AMOUNT, FACT, NULL,
+                                    "card_fraud_verified_fen"},
 
-    [F_ILLEGAL_INCOME_YUAN] = {"illegal_income_yuan", FT_AMOUNT, FACT, NULL},
+    [F_ILLEGAL_INCOME_YUAN] = {"illegal_income_yuan", FT_AMOUNT, FACT, NULL, "illegal_income_fen"},
     [F_ADMIN_PENALTY_WITHIN_2Y] = {"admin_penalty_within_2y", FT_BOOL, FACT, NULL},
 
     [F_USED_OCCUPATION] = {"used_occupation", FT_BOOL, CIRC, NULL},
@@ -104,7 +106,7 @@ const struct field_def case_fields[F__COUNT] = {
     [F_ACTUAL_MONTHS] = {"actual_months", FT_COUNT, ACTUAL, NULL},
     [F_ACTUAL_SUSPENDED] = {"actual_suspended", FT_BOOL, ACTUAL, NULL},
     [F_ACTUAL_PROBATION_MONTHS] = {"actual_probation_months", FT_COUNT, ACTUAL, NULL},
-    [F_ACTUAL_FINE_YUAN] = {"actual_fine_yuan", FT_AMOUNT, ACTUAL, NULL},
+    [F_ACTUAL_FINE_YUAN] = {"actual_fine_yuan", FT_AMOUNT, ACTUAL, NULL, "actual_fine_fen"},
     [F_ACTUAL_BAN_YEARS] = {"actual_ban_years", FT_COUNT, ACTUAL, NULL},
     [F_ACTUAL_INJUNCTION] = {"actual_injunction", FT_BOOL, ACTUAL, NULL},
 };
@@ -120,7 +122,7 @@ const struct field_def rec_fields[R__COUNT] = {
     [R_STATUTORY_KINDS] = {"statutory_kinds", FT_LIST, 0, NULL},
     [R_STATUTORY_MAX_MONTHS] = {"statutory_max_months", FT_COUNT, 0, NULL},
     [R_FINE_RULE] = {"fine_rule", FT_ENUM, 0, fine_rule_values},
-    [R_FINE_MIN_YUAN] = {"fine_min_yuan", FT_AMOUNT, 0, NULL},
+    [R_FINE_MIN_YUAN] = {"fine_min_yuan", FT_AMOUNT, 0, NULL, "fine_min_fen"},
     [R_RECOMMENDED_KIND] = {"recommended_kind", FT_ENUM, 0, penalty_kind_values},
     [R_RECOMMENDED_MONTHS] = {"recommended_months", FT_COUNT, 0, NULL},
     [R_RANGE_LOW_MONTHS] = {"range_low_months", FT_COUNT, 0, NULL},
@@ -129,7 +131,8 @@ const struct field_def rec_fields[R__COUNT] = {
     [R_RECOMMENDED_SUSPENDED] = {"recommended_suspended", FT_BOOL, 0, NULL},
     [R_PROBATION_MIN_MONTHS] = {"probation_min_months", FT_COUNT, 0, NULL},
     [R_PROBATION_MAX_MONTHS] = {"probation_max_months", FT_COUNT, 0, NULL},
-    [R_RECOMMENDED_FINE_YUAN] = {"recommended_fine_yuan", FT_AMOUNT, 0, NULL},
+    [R_RECOMMENDED_FINE_YUAN] = {"recommended_fine_yuan", FT_AMOUNT, 0, NULL,
+                                 "recommended_fine_fen"},
     [R_BAN_ELIGIBLE] = {"ban_eligible", FT_BOOL, 0, NULL},
     [R_BAN_MIN_YEARS] = {"ban_min_years", FT_COUNT, 0, NULL},
     [R_BAN_MAX_YEARS] = {"ban_max_years", FT_COUNT, 0, NULL},
@@ -146,6 +149,11 @@ static int find(const struct field_def *defs, int n, const char *name)
         if (strcmp(defs[i].name, name) == 0)
             return i;
     return -1;
+}
+
+const char *field_db_name(const struct field_def *def)
+{
+    return def->db_name ? def->db_name : def->name;
 }
 
 int case_field_find(const char *name)

@@ -47,7 +47,12 @@ struct field_def {
     enum ftype type;
     unsigned flags;
     const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
+    const char *db_name;            /* database column when it differs (amounts: *_fen) */
 };
+
+/* The database column of a field: amounts are stored as integer fen in a
+ * column named *_fen instead of *_yuan. */
+const char *field_db_name(const struct field_def *def);
 
 /* Columns of cases.csv, in the order of the contract. */
 enum case_field {

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ * ctx.h
+ *     The options of a command and what it reports back to main(): the
+ *     only state passed down the program.
+ *
+ * batch/ctx.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_CTX_H
+#define SENTENCER_CTX_H
+
+#include "status.h"
+
+#include <stdbool.h>
+
+struct options {
+    const char *conninfo;  /* --db; NULL = libpq defaults */
+    const char *rules_dir; /* --rules, default lua-rules */
+    const char *tests_dir; /* --tests, default tests/rules */
+    const char *out;       /* --out: run folder or export file */
+    const char *rejects;   /* --rejects FILE (import) */
+    int workers;           /* --workers N (run) */
+    long limit;            /* --limit N (run, status) */
+    int chunk;             /* --chunk N: charges per transaction (run) */
+    bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
+    bool verbose;          /* --verbose: rules' log() output, progress */
+    char **args;           /* positional arguments after the command */
+    int nargs;
+};
+
+struct ctx {
+    struct options opt;
+    bool partial; /* some rows or cases could not be processed (exit 1) */
+    int signal;   /* SIGINT or SIGTERM that stopped the command, or 0 */
+};
+
+/* The commands (one file each). Each returns a status and fills err. */
+enum status cmd_migrate(struct ctx *ctx, struct err *err);
+enum status cmd_import(struct ctx *ctx, struct err *err);
+enum status cmd_run(struct ctx *ctx, struct err *err);
+enum status cmd_export(struct ctx *ctx, struct err *err);
+enum status cmd_check_rules(struct ctx *ctx, struct err *err);
+enum status cmd_explain(struct ctx *ctx, struct err *err);
+enum status cmd_status(struct ctx *ctx, struct err *err);
+
+#endif

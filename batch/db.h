@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ * db.h
+ *     Everything that talks to PostgreSQL (only db.c includes libpq):
+ *     connecting, migrations, loading imported acts, claiming pending
+ *     charges in chunks, storing recommendations, runs, export and the
+ *     queries behind explain and status.
+ *
+ * All SQL is constant text with out-of-line parameters or COPY; no SQL is
+ * ever built from data. Every object is schema-qualified (sentencer.*).
+ *
+ * batch/db.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_DB_H
+#define SENTENCER_DB_H
+
+#include "case.h"
+#include "status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* Connect with conninfo (a conninfo string or URI; NULL or "" = libpq
+ * defaults: PG* variables, service file). application_name=sentencer and a
+ * connect timeout of 10 s unless given. *out: free with db_close(). */
+enum status db_connect(struct db **out, const char *conninfo, struct err *err);
+void db_close(struct db *db);
+
+/* ---- schema ---- */
+
+/* Apply the migrations compiled into the program that the database lacks,
+ * each in its own transaction, under an advisory lock. *applied = count. */
+enum status db_migrate(struct db *db, int *applied, struct err *err);
+/* Fail with ST_EDB and a hint to run `sentencer migrate` unless the schema
+ * is at the version this program was built for. */
+enum status db_check_schema(struct db *db, struct err *err);
+
+/* ---- import ---- */
+
+struct db_import_stats {
+    long inserted;  /* acts new to the database */
+    long updated;   /* acts whose values changed */
+    long unchanged; /* acts identical to what was stored */
+    long duplicates; /* rows rejected as repeating a key of the same import */
+};
+
+/* Reported for a row the database side rejects (a key repeated in the
+ * import): line of the row, and the line it repeats. */
+typedef void (*db_dup_fn)(void *ud, long line, long first_line);
+
+/* Begin an import: one transaction, a COPY into a temporary stage table. */
+enum status db_import_begin(struct db *db, struct err *err);
+/* Queue one valid act (buffered; sent in large COPY chunks). */
+enum status db_import_act(struct db *db, const struct act *a, struct err *err);
+/* End the COPY, merge the stage into the acts (new and changed rows only,
+ * bumping the facts_rev of charges whose acts changed) and commit. With
+ * commit == false everything is rolled back. */
+enum status db_import_end(struct db *db, bool commit, struct db_import_stats *stats,
+                          db_dup_fn on_dup, void *ud, struct err *err);
+
+/* ---- runs ---- */
+
+enum status db_run_start(struct db *db, const char *rule_set, int workers, int64_t *run_id,
+                         struct err *err);
+/* state: "done", "failed" or "interrupted". */
+enum status db_run_finish(struct db *db, int64_t run_id, const char *state, const char *out_dir,
+                          const char *message, struct err *err);
+/* Mark runs in state running whose process is gone (same host, pid not
+ * alive) or older than a day as failed. *n = how many. */
+enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid), int *n,
+                        struct err *err);
+
+/* Claim up to limit pending charges for rule_set (FOR UPDATE SKIP LOCKED, in
+ * a transaction left open) and fetch their acts. *charges: array of *n
+ * charges owned by the caller, free each with charge_fini() and the array
+ * with free(). *n == 0 (transaction closed) when nothing is pending. */
+enum status db_claim(struct db *db, const char *rule_set, int limit, struct charge **charges,
+                     size_t *n, struct err *err);
+/* Store the recommendations of a claimed chunk (recs[i] for charges[i]):
+ * supersede the current ones, insert the new ones, record errors, and
+ * COMMIT. On failure the transaction is rolled back. */
+enum status db_store(struct db *db, int64_t run_id, const struct charge *charges,
+                     const struct rec *recs, size_t n, struct err *err);
+/* Roll back an open transaction (after a failure; never fails). */
+void db_rollback(struct db *db);
+
+/* ---- reading recommendations ---- */
+
+/* Called once per recommendation; return false to stop. */
+typedef bool (*db_rec_fn)(void *ud, const struct rec *r);
+
+/* Stream the current recommendation of every charge (run_id == 0) or those
+ * of one run, ordered by case_no, defendant_no, offense (byte order). */
+enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, struct err *err);
+
+/* A result table as text, for summaries and status: row-major cells,
+ * NULL = SQL null. Owned; free with db_table_free(). */
+struct db_table {
+    int nrows, ncols;
+    char **names; /* ncols column names */
+    char **cells; /* nrows * ncols */
+};
+void db_table_free(struct db_table *t);
+
+/* Fixed queries by name (see db.c): "summary_offense" (param: run id),
+ * "status" (param: limit), "explain" (params: case_no, defendant_no or
+ * NULL). */
+enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
+                     struct db_table **out, struct err *err);
+
+#endif

@@ -1,0 +1,189 @@
+/*-------------------------------------------------------------------------
+ * import.c
+ *     `sentencer import FILE...` and `sentencer migrate`: cases.csv files
+ *     streamed through the reader (csvin) into the database (db), one
+ *     transaction per file, rejected rows reported as FILE:LINE: column:
+ *     reason on standard error and, with --rejects, in a CSV.
+ *
+ * batch/import.c
+ *-------------------------------------------------------------------------
+ */
+#include "csvin.h"
+#include "csvout.h"
+#include "ctx.h"
+#include "db.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+enum status cmd_migrate(struct ctx *ctx, struct err *err)
+{
+    struct db *db;
+    enum status st;
+    int applied = 0;
+
+    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+        return st;
+    st = db_migrate(db, &applied, err);
+    if (st == ST_OK)
+        st = db_check_schema(db, err);
+    db_close(db);
+    if (st == ST_OK)
+        log_info("schema up to date (%d migration%s applied)", applied, applied == 1 ? "" : "s");
+    return st;
+}
+
+struct import_state {
+    struct csvout *rejects; /* NULL without --rejects */
+    const char *file;
+    long rejected_rows;
+    long last_rejected_line;
+    enum status rejects_st;
+    struct err rejects_err;
+};
+
+static void report(struct import_state *s, long line, const char *column, const char *reason)
+{
+    fprintf(stderr, "%s:%ld: %s: %s\n", s->file, line, column[0] ? column : "(row)", reason);
+    if (s->rejects && s->rejects_st == ST_OK) {
+        struct err *e = &s->rejects_err;
+        if ((s->rejects_st = csvout_str(s->rejects, s->file, e)) == ST_OK &&
+            (s->rejects_st = csvout_int(s->rejects, line, e)) == ST_OK &&
+            (s->rejects_st = csvout_str(s->rejects, column, e)) == ST_OK &&
+            (s->rejects_st = csvout_str(s->rejects, reason, e)) == ST_OK)
+            s->rejects_st = csvout_end_row(s->rejects, e);
+    }
+    if (line != s->last_rejected_line) {
+        s->rejected_rows++;
+        s->last_rejected_line = line;
+    }
+}
+
+static void on_reject(void *ud, const struct csvin_reject *rej)
+{
+    report(ud, rej->line, rej->column, rej->reason);
+}
+
+static void on_dup(void *ud, long line, long first_line)
+{
+    char reason[160];
+
+    snprintf(reason, sizeof reason,
+             "repeats the case_no, defendant_no, offense and act_no of line %ld", first_line);
+    report(ud, line, "act_no", reason);
+}
+
+/* Import one file in one transaction. *stored is false when the file was
+ * refused as a whole. */
+static enum status import_file(struct db *db, const char *path, struct import_state *s,
+                               struct err *err)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct csvin *in = NULL;
+    struct act a = {0};
+    struct db_import_stats stats;
+    enum csvin_result r;
+    enum status st;
+    long good = 0;
+
+    s->file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    s->rejected_rows = 0;
+    s->last_rejected_line = 0;
+    if (!fp) {
+        err_set(err, ST_EINPUT, "could not open \"%s\": %s", path, strerror(errno));
+        return ST_EINPUT;
+    }
+    if ((st = csvin_open(&in, fp, s->file, on_reject, s, err)) != ST_OK)
+        goto done;
+    if ((st = db_import_begin(db, err)) != ST_OK)
+        goto done;
+    while ((r = csvin_next(in, &a, err)) != CSVIN_EOF) {
+        if (r == CSVIN_FAIL) {
+            st = ST_EINPUT;
+            break;
+        }
+        if (r == CSVIN_REJECT)
+            continue;
+        if ((st = db_import_act(db, &a, err)) != ST_OK)
+            break;
+        good++;
+    }
+    if (st == ST_EINPUT)
+        err_hint(err, "Nothing of \"%s\" was stored. Fix the file and import it again.", s->file);
+    st = db_import_end(db, st == ST_OK, &stats, on_dup, s, st == ST_OK ? err : &s->rejects_err) ==
+                 ST_OK
+             ? st
+             : ST_EDB;
+    if (st == ST_OK)
+        log_info("%s: %ld rows read, %ld stored (%ld new, %ld changed, %ld unchanged), %ld "
+                 "rejected",
+                 s->file, csvin_rows(in), good - stats.duplicates, stats.inserted, stats.updated,
+                 stats.unchanged, s->rejected_rows);
+done:
+    act_fini(&a);
+    csvin_close(in);
+    if (fp != stdin)
+        fclose(fp);
+    return st;
+}
+
+enum status cmd_import(struct ctx *ctx, struct err *err)
+{
+    struct import_state s = {0};
+    struct db *db = NULL;
+    FILE *rfp = NULL;
+    enum status st;
+
+    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+        return st;
+    if ((st = db_check_schema(db, err)) != ST_OK)
+        goto done;
+    if (ctx->opt.rejects) {
+        if (!(rfp = fopen(ctx->opt.rejects, "w"))) {
+            st = err_set(err, ST_EIO, "could not create \"%s\": %s", ctx->opt.rejects,
+                         strerror(errno));
+            goto done;
+        }
+        if ((st = csvout_open(&s.rejects, rfp, ctx->opt.rejects, ctx->opt.excel, err)) != ST_OK)
+            goto done;
+        const char *const head[] = {"file", "line", "column", "reason"};
+        for (int i = 0; i < 4 && st == ST_OK; i++)
+            st = csvout_str(s.rejects, head[i], err);
+        if (st != ST_OK || (st = csvout_end_row(s.rejects, err)) != ST_OK)
+            goto done;
+    }
+    for (int i = 0; i < ctx->opt.nargs; i++) {
+        struct err ferr;
+
+        err_clear(&ferr);
+        st = import_file(db, ctx->opt.args[i], &s, &ferr);
+        if (st == ST_EINPUT) {
+            log_err(&ferr); /* this file refused; the others go on */
+            ctx->partial = true;
+            st = ST_OK;
+            continue;
+        }
+        if (st != ST_OK) {
+            *err = ferr;
+            goto done;
+        }
+        if (s.rejected_rows > 0)
+            ctx->partial = true;
+    }
+    if (s.rejects_st != ST_OK) {
+        *err = s.rejects_err;
+        st = s.rejects_st;
+    }
+done:
+    if (s.rejects) {
+        enum status cst = csvout_close(s.rejects, st == ST_OK ? err : &s.rejects_err);
+        if (st == ST_OK)
+            st = cst;
+    }
+    if (rfp && fclose(rfp) != 0 && st == ST_OK)
+        st = err_set(err, ST_EIO, "could not write \"%s\"", ctx->opt.rejects);
+    db_close(db);
+    return st;
+}

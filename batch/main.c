@@ -1,0 +1,174 @@
+/*-------------------------------------------------------------------------
+ * main.c
+ *     Command line entry: parses options into a ctx, runs the subcommand
+ *     and maps its status to the exit status of ../shared/spec/cli.md. The
+ *     only caller of exit().
+ *
+ * batch/main.c
+ *-------------------------------------------------------------------------
+ */
+#include "ctx.h"
+#include "log.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit statuses (cli.md). */
+enum exit_code {
+    EXIT_DONE = 0,     /* everything asked was done */
+    EXIT_PARTIAL = 1,  /* done, but some rows or cases could not be processed */
+    EXIT_USAGE = 2,    /* the command line was wrong; nothing was done */
+    EXIT_UNSAFE = 3,   /* nothing could be done safely; nothing was written */
+    EXIT_SIGINT = 130, /* interrupted by SIGINT after committing the work in hand */
+    EXIT_SIGTERM = 143,
+};
+
+struct command {
+    const char *name;
+    enum status (*fn)(struct ctx *, struct err *);
+    int min_args, max_args;
+    const char *usage;
+};
+
+static const struct command commands[] = {
+    {"migrate", cmd_migrate, 0, 0, "migrate"},
+    {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
+    {"run", cmd_run, 0, 0, "run [--rules DIR] [--out DIR] [--workers N] [--limit N] [--excel]"},
+    {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
+    {"check-rules", cmd_check_rules, 0, 0, "check-rules [--rules DIR] [--tests DIR]"},
+    {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
+    {"status", cmd_status, 0, 0, "status [--limit N]"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "sentencer: sentencing recommendations for cybercrime cases (CL 286-1, 287-1, "
+                "287-2)\n\nUsage: sentencer [--db CONNINFO] COMMAND [OPTIONS]\n\nCommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(fp, "  sentencer %s\n", c->usage);
+    fprintf(fp,
+            "\nOptions:\n"
+            "  --db CONNINFO   database (conninfo or postgresql:// URI); default: PG* variables\n"
+            "  --rules DIR     rule set (default lua-rules)\n"
+            "  --tests DIR     golden rule tests (default tests/rules)\n"
+            "  --out PATH      run: output folder (default out); export: file (default stdout)\n"
+            "  --workers N     run: parallel worker processes (default 1)\n"
+            "  --limit N       run: evaluate at most N charges; status: runs shown\n"
+            "  --chunk N       run: charges per transaction (default 500)\n"
+            "  --rejects FILE  import: also write rejected rows to FILE as CSV\n"
+            "  --excel         start CSV outputs with a UTF-8 byte-order mark\n"
+            "  --verbose       show the rules' log() output\n"
+            "  --help          this text\n"
+            "\nExit status: 0 done; 1 done, some rows or cases failed (each reported);\n"
+            "2 usage error; 3 nothing could be done safely (database, schema, rules);\n"
+            "130/143 interrupted after committing the work in hand.\n");
+}
+
+static bool parse_int(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (!s || !*s)
+        return false;
+    v = strtol(s, &end, 10);
+    if (*end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, 'd'},      {"rules", required_argument, NULL, 'r'},
+        {"tests", required_argument, NULL, 't'},   {"out", required_argument, NULL, 'o'},
+        {"workers", required_argument, NULL, 'w'}, {"limit", required_argument, NULL, 'l'},
+        {"chunk", required_argument, NULL, 'c'},   {"rejects", required_argument, NULL, 'j'},
+        {"excel", no_argument, NULL, 'x'},         {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    struct ctx ctx = {0};
+    struct err err;
+    const struct command *cmd;
+    enum status st;
+    long v;
+    int c;
+
+    err_clear(&err);
+    ctx.opt.rules_dir = "lua-rules";
+    ctx.opt.tests_dir = "tests/rules";
+    ctx.opt.workers = 1;
+    ctx.opt.chunk = 500;
+    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'd': ctx.opt.conninfo = optarg; break;
+        case 'r': ctx.opt.rules_dir = optarg; break;
+        case 't': ctx.opt.tests_dir = optarg; break;
+        case 'o': ctx.opt.out = optarg; break;
+        case 'j': ctx.opt.rejects = optarg; break;
+        case 'x': ctx.opt.excel = true; break;
+        case 'v': ctx.opt.verbose = true; break;
+        case 'w':
+            if (!parse_int(optarg, 1, 64, &v)) {
+                log_error("--workers must be a whole number from 1 to 64, not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.workers = (int)v;
+            break;
+        case 'l':
+            if (!parse_int(optarg, 1, 1000000000L, &v)) {
+                log_error("--limit must be a positive whole number, not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.limit = v;
+            break;
+        case 'c':
+            if (!parse_int(optarg, 1, 100000, &v)) {
+                log_error("--chunk must be a whole number from 1 to 100000, not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.chunk = (int)v;
+            break;
+        case 'h': usage(stdout); return EXIT_DONE;
+        default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (cmd = commands; cmd->name && strcmp(cmd->name, argv[optind]) != 0; cmd++)
+        ;
+    if (!cmd->name) {
+        log_error("unknown command \"%s\"", argv[optind]);
+        fprintf(stderr, "Try \"sentencer --help\".\n");
+        return EXIT_USAGE;
+    }
+    ctx.opt.args = argv + optind + 1;
+    ctx.opt.nargs = argc - optind - 1;
+    if (ctx.opt.nargs < cmd->min_args || ctx.opt.nargs > cmd->max_args) {
+        log_error("wrong number of arguments for \"%s\"", cmd->name);
+        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
+        return EXIT_USAGE;
+    }
+
+    st = cmd->fn(&ctx, &err);
+    switch (st) {
+    case ST_OK: return ctx.partial ? EXIT_PARTIAL : EXIT_DONE;
+    case ST_EINTR:
+        if (err.msg[0])
+            log_err(&err);
+        return ctx.signal == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
+    case ST_EUSAGE: log_err(&err); return EXIT_USAGE;
+    case ST_EINPUT:
+        /* a file that cannot be read at all (e.g. an unknown column) */
+        log_err(&err);
+        return EXIT_PARTIAL;
+    default: log_err(&err); return EXIT_UNSAFE;
+    }
+}

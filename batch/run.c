@@ -1,0 +1,226 @@
+/*-------------------------------------------------------------------------
+ * run.c
+ *     `sentencer run`, the nightly job: load and check the rule set, then
+ *     claim pending charges chunk by chunk, evaluate them and store the
+ *     recommendations (one transaction per chunk), in one or several worker
+ *     processes; finally write the run's CSV outputs.
+ *
+ * A killed run leaves whole chunks or nothing: a claimed chunk is locked
+ * (FOR UPDATE SKIP LOCKED) until its transaction commits, so overlapping
+ * runs and workers share the work and a dead worker's chunk goes back to
+ * the pool when its connection drops.
+ *
+ * batch/run.c
+ *-------------------------------------------------------------------------
+ */
+#include "ctx.h"
+#include "db.h"
+#include "log.h"
+#include "output.h"
+#include "rules.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The one piece of global state: a signal handler can do nothing else. The
+ * run stops between chunks once it is set. */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static bool pid_alive(long pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* Claim, evaluate and store chunks until nothing is pending, the limit is
+ * reached or a signal arrives. */
+static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, long limit,
+                        long *evaluated, struct err *err)
+{
+    struct db *db;
+    enum status st;
+
+    *evaluated = 0;
+    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+        return st;
+    while (!got_signal && (limit == 0 || *evaluated < limit)) {
+        struct charge *cs = NULL;
+        struct rec *recs = NULL;
+        size_t n = 0;
+        int want = ctx->opt.chunk;
+
+        if (limit > 0 && limit - *evaluated < want)
+            want = (int)(limit - *evaluated);
+        if ((st = db_claim(db, rules_id(rules), want, &cs, &n, err)) != ST_OK || n == 0)
+            break;
+        if (!(recs = calloc(n, sizeof *recs)))
+            st = err_set(err, ST_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n && st == ST_OK; i++)
+            st = rules_eval(rules, &cs[i], &recs[i], err);
+        if (st == ST_OK)
+            st = db_store(db, run_id, cs, recs, n, err);
+        else
+            db_rollback(db);
+        if (st == ST_OK)
+            *evaluated += (long)n;
+        for (size_t i = 0; i < n; i++) {
+            charge_fini(&cs[i]);
+            if (recs)
+                rec_fini(&recs[i]);
+        }
+        free(cs);
+        free(recs);
+        if (st != ST_OK)
+            break;
+    }
+    db_close(db);
+    return st;
+}
+
+/* Run the workers as child processes and wait for them. Each child has
+ * its own connection and its own copy of the loaded rules. */
+static enum status work_parallel(struct ctx *ctx, struct rules *rules, int64_t run_id,
+                                 struct err *err)
+{
+    int n = ctx->opt.workers;
+    pid_t pids[64];
+    enum status st = ST_OK;
+    int failed = 0;
+
+    fflush(NULL);
+    for (int i = 0; i < n; i++) {
+        pids[i] = fork();
+        if (pids[i] < 0) {
+            st = err_set(err, ST_EIO, "could not start worker %d: %s", i + 1, strerror(errno));
+            n = i;
+            break;
+        }
+        if (pids[i] == 0) {
+            struct err werr;
+            long done;
+            long limit = ctx->opt.limit > 0 ? (ctx->opt.limit + n - 1 - i) / n : 0;
+
+            err_clear(&werr);
+            enum status wst = work(ctx, rules, run_id, limit, &done, &werr);
+            if (wst != ST_OK)
+                log_err(&werr);
+            _exit(wst == ST_OK ? 0 : 3); /* the child's only way out */
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        int ws;
+        while (waitpid(pids[i], &ws, 0) < 0) {
+            if (errno != EINTR)
+                break;
+            if (got_signal) /* pass it on; the workers finish their chunk */
+                for (int j = 0; j < n; j++)
+                    kill(pids[j], (int)got_signal);
+        }
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+            failed++;
+    }
+    if (st == ST_OK && failed > 0) {
+        st = err_set(err, ST_EDB, "%d of %d workers failed", failed, n);
+        err_hint(err, "See the workers' messages above. Work they committed stands; rerun to "
+                      "finish the rest.");
+    }
+    return st;
+}
+
+enum status cmd_run(struct ctx *ctx, struct err *err)
+{
+    struct rules_limits lim;
+    struct rules *rules = NULL;
+    struct db *db = NULL;
+    int64_t run_id = 0;
+    char out_dir[4096] = "";
+    const char *state = "failed";
+    struct run_totals totals = {0};
+    enum status st;
+    int reaped;
+
+    /* The rule set is loaded and checked before anything is written. */
+    rules_limits_default(&lim);
+    lim.log = ctx->opt.verbose;
+    if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
+        return st;
+    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+        goto done;
+    if ((st = db_check_schema(db, err)) != ST_OK)
+        goto done;
+    {
+        char host[256] = "unknown";
+        gethostname(host, sizeof host - 1);
+        if ((st = db_run_reap(db, host, pid_alive, &reaped, err)) != ST_OK)
+            goto done;
+        if (reaped > 0)
+            log_warning("%d earlier run%s ended without finishing; marked failed", reaped,
+                        reaped == 1 ? "" : "s");
+    }
+    if ((st = db_run_start(db, rules_id(rules), ctx->opt.workers, &run_id, err)) != ST_OK)
+        goto done;
+    install_signals();
+
+    if (ctx->opt.workers > 1) {
+        st = work_parallel(ctx, rules, run_id, err);
+    } else {
+        long done;
+        st = work(ctx, rules, run_id, ctx->opt.limit, &done, err);
+    }
+    if (st == ST_OK && got_signal) {
+        ctx->signal = (int)got_signal;
+        state = "interrupted";
+    } else if (st == ST_OK) {
+        state = "done";
+    }
+
+    if (st == ST_OK) {
+        snprintf(out_dir, sizeof out_dir, "%s/%" PRId64, ctx->opt.out ? ctx->opt.out : "out",
+                 run_id);
+        st = output_write_run(db, run_id, out_dir, ctx->opt.excel, &totals, err);
+        if (st != ST_OK)
+            state = "failed";
+    }
+done:
+    if (run_id > 0) {
+        struct err ferr;
+        err_clear(&ferr);
+        if (db_run_finish(db, run_id, state, out_dir[0] ? out_dir : NULL,
+                          st == ST_OK ? NULL : err->msg, &ferr) != ST_OK)
+            log_err(&ferr);
+    }
+    if (st == ST_OK) {
+        log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s, rule set %s; outputs in %s/",
+                 run_id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
+                 rules_id(rules), out_dir);
+        if (totals.errors > 0)
+            ctx->partial = true;
+        if (ctx->signal)
+            st = ST_EINTR;
+    }
+    db_close(db);
+    rules_free(rules);
+    return st;
+}
