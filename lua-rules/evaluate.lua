@@ -1,0 +1,242 @@
+--[[---------------------------------------------------------------------------
+ evaluate.lua
+     The entry point: evaluate(case) for one charge (one defendant, one
+     offense, its acts). Screens the acts (date, age), accumulates them
+     (I2019:16), runs the offense's tests, then the statutory measures, the
+     sentencing method and the dispositions, and returns one row of
+     recommendations.csv (without the key columns and rule_set) plus its trace.
+
+ Globals defined: evaluate.
+
+ lua-rules/evaluate.lua
+-----------------------------------------------------------------------------]]
+
+local common, measures, sentencing, OFFENSES = common, measures, sentencing, OFFENSES
+local eval_test, new_ev, trace_note = common.eval_test, common.new_ev, common.trace_note
+local cite, flag = common.cite, common.flag
+local INT_EFF = PARAMS.temporal.int2019_effective
+local WINDOW = PARAMS.temporal.accumulation_window_years
+local MINOR_BELOW, ELDERLY_FROM = PARAMS.age.minor_below, PARAMS.age.elderly_from
+local NOTE_PRE = ("act before %s: the 2019 thresholds apply (no earlier interpretation "
+                  .. "existed, TEMP-JI rule 2)"):format(INT_EFF)
+
+-- Sentencing circumstances (case-interchange.md): defendant-level facts
+-- that may be recorded on any act; true on any included act = true.
+local CIRCS = {
+    "used_occupation", "surrendered", "confessed", "guilty_plea", "meritorious",
+    "recidivist", "ringleader", "accessory", "restitution", "victim_forgiveness",
+    "prior_record", "pregnant",
+}
+
+-- static trace notes (no string building per call)
+local NOTE_NOT_ACCUMULATED = "more than two years before the latest act and not an offense "
+    .. "on its own"
+local NOTE_LENIENCY = "facts just over the threshold with mitigation: exemption or "
+    .. "non-prosecution may be considered (criterion in PARAMS.leniency)"
+
+local function err(msg)
+    return common.error_result(msg)
+end
+
+-- Several acts: screen each, keep those that add up under I2019:16 (each
+-- alone an offense, or within two years of the latest act), accumulate.
+-- Returns included, facts, assumed, accumulated — or nil, message.
+local function select_acts(acts, off, person, trace)
+    local kind = acts[1].defendant_kind
+    local valid, first_err = {}, nil
+    for i = 1, #acts do
+        local a = acts[i]
+        if a.defendant_kind ~= kind then
+            return nil, ("act %s is recorded for a %s, act %s for a %s: one charge has one "
+                         .. "defendant"):format(tostring(a.act_no), a.defendant_kind,
+                                                tostring(acts[1].act_no), kind)
+        end
+        local msg = measures.screen_act(a, person, off)
+        if msg then
+            first_err = first_err or msg
+            trace_note(trace, "act excluded", nil, msg,
+                       { act_no = a.act_no, offense_date = a.offense_date }, false)
+        else
+            valid[#valid + 1] = a
+        end
+    end
+    if #valid == 0 then return nil, first_err end
+    if #valid == 1 then return valid, valid[1], valid[1].assumed, false end
+
+    local latest = valid[1].offense_date
+    for i = 2, #valid do
+        local d = valid[i].offense_date
+        if d > latest then latest = d end
+    end
+    local from = common.years_before(latest, WINDOW)
+    local included = {}
+    for i = 1, #valid do
+        local a = valid[i]
+        if a.offense_date >= from then
+            included[#included + 1] = a
+        else
+            local ev = new_ev(nil)
+            off.run(a, nil, ev)
+            if ev.threshold_met then
+                included[#included + 1] = a
+            else
+                trace_note(trace, "act not accumulated", "I2019:16",
+                           NOTE_NOT_ACCUMULATED, { act_no = a.act_no, offense_date = a.offense_date,
+                                              latest_act_date = latest }, false)
+            end
+        end
+    end
+    if #included == 1 then return included, included[1], included[1].assumed, false end
+    local f, assumed = common.accumulate(off, included)
+    trace_note(trace, "acts accumulated", "I2019:16",
+               "counts and amounts summed, circumstances combined",
+               { acts = #included, latest_act_date = latest, window_from = from }, true)
+    return included, f, assumed, true
+end
+
+-- Did summing the acts change the outcome? True when a basis test is met
+-- by no single included act, or no single act reaches the threshold.
+local function accumulation_changed(off, included, ev)
+    if not ev.threshold_met then return false end
+    local met = ev.met
+    for i = 1, #met do
+        local t, any = met[i], false
+        for k = 1, #included do
+            if eval_test(t, included[k]) then any = true; break end
+        end
+        if not any then return true end
+    end
+    for k = 1, #included do
+        local e = new_ev(nil)
+        off.run(included[k], nil, e)
+        if e.threshold_met then return false end
+    end
+    return true
+end
+
+local function defendant_context(off, person, included, f)
+    local ctx = { person = person, minor = false, elderly = false, income = 0 }
+    local n = #included
+    if n == 1 then
+        local a = included[1]
+        for i = 1, #CIRCS do ctx[CIRCS[i]] = a[CIRCS[i]] end
+    else
+        for i = 1, #CIRCS do
+            local name, v = CIRCS[i], false
+            for k = 1, n do
+                if included[k][name] then v = true; break end
+            end
+            ctx[name] = v
+        end
+    end
+    if person then
+        -- minor / elderly only when every included act records such an age
+        local minor, elderly = true, true
+        for k = 1, n do
+            local age = included[k].age_at_offense
+            if not age or age >= MINOR_BELOW then minor = false end
+            if not age or age < ELDERLY_FROM then elderly = false end
+        end
+        ctx.minor, ctx.elderly = minor, elderly
+    end
+    if off.uses_income then ctx.income = f.illegal_income_yuan end
+    return ctx
+end
+
+local function trace_defendant(trace, person, included, ctx)
+    local a = included[#included]
+    local age = a.age_at_offense
+    local facts = { defendant_kind = a.defendant_kind, age_at_offense = age,
+                    minor = ctx.minor, elderly = ctx.elderly }
+    for i = 1, #CIRCS do facts[CIRCS[i]] = ctx[CIRCS[i]] end
+    local assumed
+    for i = 1, #CIRCS do
+        local name = CIRCS[i]
+        -- a circumstance found true on some act is not an assumption
+        for k = 1, ctx[name] and 0 or #included do
+            if included[k].assumed[name] then
+                assumed = assumed or {}
+                assumed[name] = true
+                break
+            end
+        end
+    end
+    trace[#trace + 1] = {
+        step = "defendant and circumstances", facts = facts, assumed = assumed,
+        note = (person and not age) and "age not recorded: treated as an adult" or nil,
+    }
+    return assumed ~= nil
+end
+
+function evaluate(case)
+    local off = OFFENSES[case.offense]
+    if off == nil then return err("unknown offense '" .. tostring(case.offense) .. "'") end
+    local acts = case.acts
+    if #acts == 0 then return err("the charge has no acts") end
+    local person = acts[1].defendant_kind == "person"
+    local trace = {}
+
+    -- screen and accumulate
+    local included, f, assumed, accumulated
+    if #acts == 1 then
+        local a = acts[1]
+        local msg = measures.screen_act(a, person, off)
+        if msg then return err(msg) end
+        included, f, assumed, accumulated = acts, a, a.assumed, false
+    else
+        included, f, assumed, accumulated = select_acts(acts, off, person, trace)
+        if included == nil then return err(f) end
+    end
+
+    -- the offense's tests
+    local ev = new_ev(trace)
+    off.run(f, assumed, ev)
+
+    local res = common.result_new(trace)
+    local met = ev.threshold_met
+    res.threshold_met = met
+    cite(res, off.article)
+    if met then
+        res.threshold_basis = ev.basis
+        if off.gate_cite then cite(res, off.gate_cite) end
+        local basis = ev.basis
+        for i = 1, #basis do cite(res, basis[i]) end
+        if accumulated and accumulation_changed(off, included, ev) then
+            cite(res, "I2019:16")
+            trace_note(trace, "accumulation changed the outcome", "I2019:16",
+                       "a threshold is reached only by the acts together", nil, true)
+        end
+    else
+        flag(res, "below_threshold")
+    end
+
+    -- who the defendant is, measures, sentencing, dispositions
+    local ctx = defendant_context(off, person, included, f)
+    -- an unrecorded circumstance read as false is an assumption too
+    if trace_defendant(trace, person, included, ctx) then ev.any_assumed = true end
+    measures.statutory(res, off, ctx, trace)
+    sentencing.recommend(res, off, ctx, ev, trace)
+    measures.dispositions(res, ctx, trace)
+
+    -- review flags
+    if off.heavier_offense_flag then flag(res, "heavier_offense_check") end
+    if met and ev.minor and not (ctx.recidivist or ctx.ringleader or ctx.prior_record)
+        and (ctx.surrendered or ctx.confessed or ctx.guilty_plea or ctx.restitution
+             or ctx.meritorious or ctx.accessory or ctx.minor) then
+        flag(res, "leniency_candidate")
+        cite(res, "I2019:15")
+        trace_note(trace, "leniency candidate", "I2019:15", NOTE_LENIENCY, nil, true)
+    end
+    for k = 1, #included do
+        if included[k].offense_date < INT_EFF then
+            flag(res, "pre_interpretation_conduct")
+            trace_note(trace, "conduct before the interpretation", "I2019:19",
+                       NOTE_PRE, { offense_date = included[k].offense_date }, true)
+            break
+        end
+    end
+    if ev.card_inflow then flag(res, "card_inflow_rule") end
+    if ev.any_assumed then flag(res, "assumed_facts") end
+
+    return common.finish(res)
+end
