@@ -14,6 +14,7 @@
 #include "csvtable.h"
 #include "ctx.h"
 #include "log.h"
+#include "rule_tests.h"
 #include "rules.h"
 #include "value.h"
 
@@ -26,6 +27,7 @@
 
 struct tally {
     long passed, failed;
+    FILE *out; /* where failures are reported */
 };
 
 /* ---- cases.csv -> charges ---- */
@@ -39,7 +41,7 @@ static void on_case_reject(void *ud, const struct csvin_reject *rej)
 {
     struct tally *t = ud;
 
-    printf("%s:%ld: %s: %s (test data rejected)\n", rej->file, rej->line,
+    fprintf(t->out, "%s:%ld: %s: %s (test data rejected)\n", rej->file, rej->line,
            rej->column[0] ? rej->column : "(row)", rej->reason);
     t->failed++;
 }
@@ -272,7 +274,7 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 strcmp(charges[ci].acts[0].text[F_OFFENSE], key[2]) == 0)
                 break;
         if (ci == nch) {
-            printf("%s:%ld: %s/%s/%s: no such charge in cases.csv\n", exp_path, t->lines[row],
+            fprintf(tally->out, "%s:%ld: %s/%s/%s: no such charge in cases.csv\n", exp_path, t->lines[row],
                    key[0], key[1], key[2]);
             tally->failed++;
             continue;
@@ -294,7 +296,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 f = rec_field_find(base);
                 actual_text(&recs[ci], f, got, sizeof got);
                 if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
-                    printf("%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n", exp_path,
+                    fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n",
+                            exp_path,
                            t->lines[row], key[0], key[1], key[2], base,
                            include ? "to include" : "to exclude", want, got);
                     ok = false;
@@ -303,7 +306,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
             }
             f = rec_field_find(name);
             if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
-                printf("%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n", exp_path,
+                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n",
+                        exp_path,
                        t->lines[row], key[0], key[1], key[2], name, want, got,
                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? " -- case error: " : "",
                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? recs[ci].text[R_ERROR] : "");
@@ -317,7 +321,7 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     }
     for (size_t i = 0; i < nch; i++)
         if (!seen[i]) {
-            printf("%s: %s/%s/%s: no expected row for this charge\n", exp_path,
+            fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge\n", exp_path,
                    charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
                    charges[i].acts[0].text[F_OFFENSE]);
             tally->failed++;
@@ -340,26 +344,20 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-enum status cmd_check_rules(struct ctx *ctx, struct err *err)
+enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
+                           long *failed, struct err *err)
 {
-    struct rules_limits lim;
-    struct rules *rules = NULL;
-    struct tally tally = {0, 0};
+    struct tally tally = {0, 0, out};
     DIR *d = NULL;
     struct dirent *e;
     char **topics = NULL;
     size_t nt = 0, cap = 0;
-    enum status st;
+    enum status st = ST_OK;
 
-    rules_limits_default(&lim);
-    lim.log = ctx->opt.verbose;
-    if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
+    if (!(d = opendir(tests_dir))) {
+        st = err_set(err, ST_ERULES, "could not open the rule tests folder \"%s\"", tests_dir);
+        err_hint(err, "Give the folder of golden rule tests with --tests DIR.");
         return st;
-    if (!(d = opendir(ctx->opt.tests_dir))) {
-        st = err_set(err, ST_ERULES, "could not open the rule tests folder \"%s\"",
-                     ctx->opt.tests_dir);
-        err_hint(err, "Give the folder of golden tests with --tests DIR.");
-        goto done;
     }
     while ((e = readdir(d)) != NULL) {
         char path[4096];
@@ -367,7 +365,7 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
 
         if (e->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s/cases.csv", ctx->opt.tests_dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s/cases.csv", tests_dir, e->d_name);
         if (stat(path, &sb) != 0)
             continue;
         if (nt == cap) {
@@ -391,25 +389,48 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
         struct err terr;
 
         err_clear(&terr);
-        snprintf(dir, sizeof dir, "%s/%s", ctx->opt.tests_dir, topics[i]);
+        snprintf(dir, sizeof dir, "%s/%s", tests_dir, topics[i]);
         if (check_topic(rules, dir, &tally, &terr) != ST_OK) {
-            log_err(&terr);
+            fprintf(out, "%s: %s%s%s\n", dir, terr.msg, terr.detail[0] ? ": " : "",
+                    terr.detail);
             tally.failed++;
         }
     }
-    printf("rule set %s: %zu topic%s\n", rules_id(rules), nt, nt == 1 ? "" : "s");
-    printf("%ld passed, %ld failed\n", tally.passed, tally.failed);
-    if (tally.failed > 0 || tally.passed == 0) {
-        st = err_set(err, ST_ERULES, "the rule set fails %ld of its %ld tests", tally.failed,
-                     tally.passed + tally.failed);
-        err_hint(err, "Fix the rules (or the expectation) named above before the next run.");
+    if (nt == 0) {
+        st = err_set(err, ST_ERULES, "no golden rule tests in \"%s\"", tests_dir);
+        err_hint(err, "Each test folder needs cases.csv and expected.csv.");
     }
 done:
-    if (d)
-        closedir(d);
+    closedir(d);
     for (size_t i = 0; i < nt; i++)
         free(topics[i]);
     free(topics);
+    *passed = tally.passed;
+    *failed = tally.failed;
+    return st;
+}
+
+enum status cmd_check_rules(struct ctx *ctx, struct err *err)
+{
+    struct rules_limits lim;
+    struct rules *rules = NULL;
+    long passed = 0, failed = 0;
+    enum status st;
+
+    rules_limits_default(&lim);
+    lim.log = ctx->opt.verbose;
+    if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
+        return st;
+    st = rule_tests_run(rules, ctx->opt.tests_dir, stdout, &passed, &failed, err);
+    if (st == ST_OK) {
+        printf("rule set %s\n", rules_id(rules));
+        printf("%ld passed, %ld failed\n", passed, failed);
+        if (failed > 0) {
+            st = err_set(err, ST_ERULES, "the rule set fails %ld of its %ld tests", failed,
+                         passed + failed);
+            err_hint(err, "Fix the rules (or the expectation) named above before the next run.");
+        }
+    }
     rules_free(rules);
     return st;
 }

@@ -60,6 +60,10 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
     if (PQstatus(db->conn) != CONNECTION_OK)
         err_hint(err, "The connection to the database was lost; the work in hand was rolled "
                       "back. Rerun when the server is back.");
+    else if (state && strcmp(state, "42501") == 0)
+        err_hint(err, "Connect as a role with the privilege; the nightly job's role "
+                      "sentencer_job may only read cases and write recommendations, runs and "
+                      "errors (import and migrate need the owner).");
     if (res)
         PQclear(res);
     return ST_EDB;
@@ -933,6 +937,9 @@ static const struct named_query queries[] = {
      " coalesce(e->'facts', '{}'::jsonb)::text AS facts, coalesce(e->>'note', '') AS note"
      " FROM jsonb_array_elements($1::jsonb) e"},
     {"run_totals", "SELECT evaluated, errors FROM sentencer.run WHERE id = $1::bigint"},
+    {"pending",
+     "SELECT count(*) FROM sentencer.charge"
+     " WHERE evaluated_rev IS DISTINCT FROM facts_rev OR evaluated_rule_set IS DISTINCT FROM $1"},
     {"run_errors", "SELECT c.case_no, c.defendant_no, c.offense, e.message AS error"
                    " FROM sentencer.run_error e JOIN sentencer.charge c ON c.id = e.charge_id"
                    " WHERE e.run_id = $1::bigint"
@@ -956,16 +963,16 @@ static const struct named_query queries[] = {
      " count(*) FILTER (WHERE recommended_kind = 'exempt') AS kind_exempt,"
      " round(avg(recommended_suspended::integer) FILTER (WHERE status = 'ok'), 4)"
      "  AS share_suspended,"
-     " percentile_cont(0.10) WITHIN GROUP (ORDER BY recommended_months) AS months_p10,"
-     " percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_months) AS months_p25,"
-     " percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_months) AS months_p50,"
-     " percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_months) AS months_p75,"
-     " percentile_cont(0.90) WITHIN GROUP (ORDER BY recommended_months) AS months_p90,"
-     " percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_fine_fen / 100.0)"
+     " round(percentile_cont(0.10) WITHIN GROUP (ORDER BY recommended_months)::numeric, 1) AS months_p10,"
+     " round(percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_months)::numeric, 1) AS months_p25,"
+     " round(percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_months)::numeric, 1) AS months_p50,"
+     " round(percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_months)::numeric, 1) AS months_p75,"
+     " round(percentile_cont(0.90) WITHIN GROUP (ORDER BY recommended_months)::numeric, 1) AS months_p90,"
+     " round(percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_fine_fen)::numeric / 100, 2)"
      "  AS fine_yuan_p25,"
-     " percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_fine_fen / 100.0)"
+     " round(percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_fine_fen)::numeric / 100, 2)"
      "  AS fine_yuan_p50,"
-     " percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_fine_fen / 100.0)"
+     " round(percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_fine_fen)::numeric / 100, 2)"
      "  AS fine_yuan_p75,"
      " round(avg(ban_eligible::integer) FILTER (WHERE status = 'ok'), 4) AS share_ban_eligible,"
      " round(avg(injunction_eligible::integer) FILTER (WHERE status = 'ok'), 4)"

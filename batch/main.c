@@ -36,7 +36,8 @@ struct command {
 static const struct command commands[] = {
     {"migrate", cmd_migrate, 0, 0, "migrate"},
     {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
-    {"run", cmd_run, 0, 0, "run [--rules DIR] [--out DIR] [--workers N] [--limit N] [--excel]"},
+    {"run", cmd_run, 0, 0,
+     "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]"},
     {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
     {"check-rules", cmd_check_rules, 0, 0, "check-rules [--rules DIR] [--tests DIR]"},
     {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
@@ -54,7 +55,8 @@ static void usage(FILE *fp)
             "\nOptions:\n"
             "  --db CONNINFO   database (conninfo or postgresql:// URI); default: PG* variables\n"
             "  --rules DIR     rule set (default lua-rules)\n"
-            "  --tests DIR     golden rule tests (default tests/rules)\n"
+            "  --tests DIR     golden rule tests, checked by check-rules and before every run\n"
+            "                  (default tests/rules)\n"
             "  --out PATH      run: output folder (default out); export: file (default stdout)\n"
             "  --workers N     run: parallel worker processes (default 1)\n"
             "  --limit N       run: evaluate at most N charges; status: runs shown\n"

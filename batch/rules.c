@@ -12,6 +12,7 @@
 #include "rules.h"
 
 #include "buf.h"
+#include "rec_check.h"
 #include "rules_api.h"
 #include "sha256.h"
 
@@ -432,6 +433,11 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         lua_settop(L, top);
     } else {
         lua_settop(L, top);
+        if (!rec_check(out, c->acts[0].num[F_DEFENDANT_KIND] == 1, msg, sizeof msg)) {
+            char full[600];
+            snprintf(full, sizeof full, "rule result breaks the contract: %s", msg);
+            set_error(out, full);
+        }
     }
     if (!out->present[R_STATUS])
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");

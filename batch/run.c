@@ -17,6 +17,7 @@
 #include "db.h"
 #include "log.h"
 #include "output.h"
+#include "rule_tests.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The one piece of global state: a signal handler can do nothing else. The
@@ -49,6 +51,53 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* ----------------------------------------------------------------------
+ * Progress: on a terminal a line rewritten in place (done, rate,
+ * remaining); otherwise a log line every PROGRESS_LOG_EVERY seconds at most.
+ * ----------------------------------------------------------------------
+ */
+
+#define PROGRESS_LOG_EVERY 10.0
+
+struct progress {
+    bool tty;
+    long pending; /* charges pending when the run started */
+    double start, last;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_init(struct progress *p, long pending)
+{
+    p->tty = isatty(STDERR_FILENO);
+    p->pending = pending;
+    p->start = p->last = now_seconds();
+}
+
+static void progress_show(struct progress *p, long done, bool final)
+{
+    double t = now_seconds(), elapsed = t - p->start;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    long left = p->pending > done ? p->pending - done : 0;
+
+    if (!final && t - p->last < (p->tty ? 0.2 : PROGRESS_LOG_EVERY))
+        return;
+    p->last = t;
+    if (!p->tty && final)
+        return; /* the summary line says it */
+    fprintf(stderr, "%s%ld of %ld evaluated, %.0f/s", p->tty ? "\r" : "sentencer: ", done,
+            p->pending, rate);
+    if (!final && rate > 0)
+        fprintf(stderr, ", about %.0f s left", (double)left / rate);
+    fprintf(stderr, p->tty && !final ? "   " : "\n");
+}
+
 static bool pid_alive(long pid)
 {
     return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
@@ -57,7 +106,7 @@ static bool pid_alive(long pid)
 /* Claim, evaluate and store chunks until nothing is pending, the limit is
  * reached or a signal arrives. */
 static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, long limit,
-                        long *evaluated, struct err *err)
+                        struct progress *progress, long *evaluated, struct err *err)
 {
     struct db *db;
     enum status st;
@@ -83,8 +132,11 @@ static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, lo
             st = db_store(db, run_id, cs, recs, n, err);
         else
             db_rollback(db);
-        if (st == ST_OK)
+        if (st == ST_OK) {
             *evaluated += (long)n;
+            if (progress)
+                progress_show(progress, *evaluated, false);
+        }
         for (size_t i = 0; i < n; i++) {
             charge_fini(&cs[i]);
             if (recs)
@@ -101,20 +153,22 @@ static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, lo
 
 /* Run the workers as child processes and wait for them. Each child has
  * its own connection and its own copy of the loaded rules. */
-static enum status work_parallel(struct ctx *ctx, struct rules *rules, int64_t run_id,
-                                 struct err *err)
+static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *rules,
+                                 int64_t run_id, struct progress *progress, struct err *err)
 {
-    int n = ctx->opt.workers;
+    int n = ctx->opt.workers, running = 0, failed = 0;
     pid_t pids[64];
+    bool forwarded = false;
     enum status st = ST_OK;
-    int failed = 0;
+    char id[24];
+    const char *params[1] = {id};
 
+    snprintf(id, sizeof id, "%" PRId64, run_id);
     fflush(NULL);
     for (int i = 0; i < n; i++) {
         pids[i] = fork();
         if (pids[i] < 0) {
             st = err_set(err, ST_EIO, "could not start worker %d: %s", i + 1, strerror(errno));
-            n = i;
             break;
         }
         if (pids[i] == 0) {
@@ -123,23 +177,48 @@ static enum status work_parallel(struct ctx *ctx, struct rules *rules, int64_t r
             long limit = ctx->opt.limit > 0 ? (ctx->opt.limit + n - 1 - i) / n : 0;
 
             err_clear(&werr);
-            enum status wst = work(ctx, rules, run_id, limit, &done, &werr);
+            enum status wst = work(ctx, rules, run_id, limit, NULL, &done, &werr);
             if (wst != ST_OK)
                 log_err(&werr);
             _exit(wst == ST_OK ? 0 : 3); /* the child's only way out */
         }
+        running++;
     }
-    for (int i = 0; i < n; i++) {
-        int ws;
-        while (waitpid(pids[i], &ws, 0) < 0) {
-            if (errno != EINTR)
-                break;
-            if (got_signal) /* pass it on; the workers finish their chunk */
-                for (int j = 0; j < n; j++)
-                    kill(pids[j], (int)got_signal);
+    /* Wait for the workers; pass a signal on once; show progress from the
+     * run's counters, which the workers update chunk by chunk. */
+    while (running > 0) {
+        struct timespec pause = {0, 200 * 1000 * 1000};
+        struct db_table *t = NULL;
+
+        for (int i = 0; i < n; i++) {
+            int ws;
+            if (pids[i] <= 0 || waitpid(pids[i], &ws, WNOHANG) != pids[i])
+                continue;
+            pids[i] = 0;
+            running--;
+            if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+                failed++;
         }
-        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-            failed++;
+        if (got_signal && !forwarded) {
+            for (int i = 0; i < n; i++)
+                if (pids[i] > 0)
+                    kill(pids[i], (int)got_signal);
+            forwarded = true;
+        }
+        if (running > 0) {
+            nanosleep(&pause, NULL);
+            if (progress && db_query(db, "run_totals", 1, params, &t, err) == ST_OK &&
+                t->nrows == 1 && t->cells[0])
+                progress_show(progress, atol(t->cells[0]), false);
+            db_table_free(t);
+        }
+    }
+    if (progress && progress->tty) {
+        struct db_table *t = NULL;
+        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && t->nrows == 1 &&
+            t->cells[0])
+            progress_show(progress, atol(t->cells[0]), true);
+        db_table_free(t);
     }
     if (st == ST_OK && failed > 0) {
         st = err_set(err, ST_EDB, "%d of %d workers failed", failed, n);
@@ -158,6 +237,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     char out_dir[4096] = "";
     const char *state = "failed";
     struct run_totals totals = {0};
+    struct progress progress;
     enum status st;
     int reaped;
 
@@ -166,6 +246,19 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     lim.log = ctx->opt.verbose;
     if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
         return st;
+    {
+        long passed, failed;
+        if ((st = rule_tests_run(rules, ctx->opt.tests_dir, stderr, &passed, &failed, err)) !=
+            ST_OK)
+            goto done;
+        if (failed > 0) {
+            st = err_set(err, ST_ERULES,
+                         "the rule set fails %ld of its %ld golden tests; nothing was written",
+                         failed, passed + failed);
+            err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
+            goto done;
+        }
+    }
     if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
         goto done;
     if ((st = db_check_schema(db, err)) != ST_OK)
@@ -179,15 +272,27 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
             log_warning("%d earlier run%s ended without finishing; marked failed", reaped,
                         reaped == 1 ? "" : "s");
     }
+    {
+        const char *params[1] = {rules_id(rules)};
+        struct db_table *t = NULL;
+        if ((st = db_query(db, "pending", 1, params, &t, err)) != ST_OK)
+            goto done;
+        progress_init(&progress, atol(t->cells[0] ? t->cells[0] : "0"));
+        if (ctx->opt.limit > 0 && progress.pending > ctx->opt.limit)
+            progress.pending = ctx->opt.limit;
+        db_table_free(t);
+    }
     if ((st = db_run_start(db, rules_id(rules), ctx->opt.workers, &run_id, err)) != ST_OK)
         goto done;
     install_signals();
 
     if (ctx->opt.workers > 1) {
-        st = work_parallel(ctx, rules, run_id, err);
+        st = work_parallel(ctx, db, rules, run_id, &progress, err);
     } else {
         long done;
-        st = work(ctx, rules, run_id, ctx->opt.limit, &done, err);
+        st = work(ctx, rules, run_id, ctx->opt.limit, &progress, &done, err);
+        if (progress.tty && done > 0)
+            progress_show(&progress, done, true);
     }
     if (st == ST_OK && got_signal) {
         ctx->signal = (int)got_signal;

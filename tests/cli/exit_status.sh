@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Exit statuses of cli.md: 2 for a wrong command line, 3 when nothing can be
+# done safely (database unreachable, schema missing, rule set broken), with a
+# message that says what to do, and nothing written.
+set -euo pipefail
+S=$SENTENCER
+expect() { # expect STATUS PATTERN -- command...
+    local want=$1 pattern=$2 rc
+    shift 3
+    set +e
+    "$@" >"$TMPDIR/out.log" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" -eq "$want" ] || { echo "$*: exit $rc, want $want"; cat "$TMPDIR/out.log"; exit 1; }
+    grep -qi -- "$pattern" "$TMPDIR/out.log" ||
+        { echo "$*: no '$pattern' in:"; cat "$TMPDIR/out.log"; exit 1; }
+}
+
+expect 2 'unknown command' -- $S frobnicate
+expect 2 'workers' -- $S run --workers zero
+expect 2 'Usage' -- $S explain
+# Schema missing: run and import refuse before writing.
+expect 3 'sentencer migrate' -- $S run --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --out "$TMPDIR/o"
+expect 3 'sentencer migrate' -- $S import "$PROJECT/tests/data/sample-cases.csv"
+# Database unreachable.
+expect 3 'could not connect' -- $S --db "host=$TMPDIR/nowhere connect_timeout=2" status
+# A rule set that does not compile: exit 3 naming file and line, no run recorded.
+$S migrate
+mkdir -p "$TMPDIR/badrules"
+printf 'broken.lua\n' >"$TMPDIR/badrules/MANIFEST"
+printf 'function evaluate(case)\n  return {status = "ok"\nend\n' >"$TMPDIR/badrules/broken.lua"
+expect 3 'broken.lua:3' -- $S run --rules "$TMPDIR/badrules" --out "$TMPDIR/o"
+[ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.run')" -eq 0 ]
+[ ! -e "$TMPDIR/o" ]
+expect 3 'broken.lua:3' -- $S check-rules --rules "$TMPDIR/badrules"
+echo "exit statuses as in cli.md"
