@@ -1,0 +1,377 @@
+/*-------------------------------------------------------------------------
+ * test_value.c
+ *     Unit tests of value.c: what each field type accepts, the reasons
+ *     given for what it refuses, formatting, and the calendar helpers.
+ *
+ * tests/unit/test_value.c
+ *-------------------------------------------------------------------------
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "case.h"
+#include "value.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct field_def count_def = {
+    .name = "helped_parties", .type = FT_COUNT, .enum_values = NULL};
+static const struct field_def int_def = {
+    .name = "age_at_offense", .type = FT_INT, .enum_values = NULL};
+static const struct field_def amount_def = {
+    .name = "payment_settled_yuan", .type = FT_AMOUNT, .enum_values = NULL};
+static const struct field_def bool_def = {
+    .name = "surrendered", .type = FT_BOOL, .enum_values = NULL};
+static const struct field_def date_def = {
+    .name = "offense_date", .type = FT_DATE, .enum_values = NULL};
+static const struct field_def text_def = {.name = "case_no", .type = FT_TEXT, .enum_values = NULL};
+static const struct field_def enum_def = {
+    .name = "offense", .type = FT_ENUM, .enum_values = offense_values};
+
+/* Parse s as def and return the number, failing the test if refused. */
+static int64_t ok(const struct field_def *def, const char *s)
+{
+    char reason[256] = "";
+    int64_t num = -12345;
+
+    if (!value_parse(def, s, &num, reason, sizeof reason))
+        fail_msg("'%s' refused as %s: %s", s, def->name, reason);
+    return num;
+}
+
+/* Parse s as def, expect a refusal, and return the reason. */
+static const char *refused(const struct field_def *def, const char *s)
+{
+    static char reason[256];
+    int64_t num = -12345;
+
+    reason[0] = '\0';
+    if (value_parse(def, s, &num, reason, sizeof reason))
+        fail_msg("'%s' accepted as %s", s, def->name);
+    assert_int_equal(num, -12345); /* untouched on failure */
+    assert_true(reason[0] != '\0');
+    return reason;
+}
+
+static void utf8_valid_accepts_ascii_and_chinese(void **state)
+{
+    const char *cn = "(2021)京0105刑初123号";
+
+    (void)state;
+    assert_true(utf8_valid("", 0));
+    assert_true(utf8_valid("abc", 3));
+    assert_true(utf8_valid(cn, strlen(cn)));
+    assert_true(utf8_valid("\xF0\x9F\x98\x80", 4)); /* four-byte sequence (U+1F600) */
+}
+
+static void utf8_valid_refuses_broken_and_overlong_sequences(void **state)
+{
+    (void)state;
+    assert_false(utf8_valid("\xC0\x80", 2));         /* overlong NUL */
+    assert_false(utf8_valid("\xE0\x80\xAF", 3));     /* overlong '/' */
+    assert_false(utf8_valid("\xED\xA0\x80", 3));     /* UTF-16 surrogate */
+    assert_false(utf8_valid("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+    assert_false(utf8_valid("\x80", 1));             /* lone continuation byte */
+    assert_false(utf8_valid("\xE4\xBA", 2));         /* cut short */
+    assert_false(utf8_valid("\xBE\xA9", 2));         /* GBK for "jing" */
+}
+
+static void bools_accept_true_false_yes_no_one_zero_in_any_case(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&bool_def, "true"), 1);
+    assert_int_equal(ok(&bool_def, "TRUE"), 1);
+    assert_int_equal(ok(&bool_def, "Yes"), 1);
+    assert_int_equal(ok(&bool_def, "1"), 1);
+    assert_int_equal(ok(&bool_def, "false"), 0);
+    assert_int_equal(ok(&bool_def, "No"), 0);
+    assert_int_equal(ok(&bool_def, "0"), 0);
+    assert_string_equal(refused(&bool_def, "maybe"),
+                        "not true or false (also yes/no, 1/0): 'maybe'");
+    refused(&bool_def, "tru");
+    refused(&bool_def, " true");
+    refused(&bool_def, "2");
+}
+
+static void counts_accept_digits_up_to_int64_max(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&count_def, "0"), 0);
+    assert_int_equal(ok(&count_def, "500"), 500);
+    assert_int_equal(ok(&count_def, "007"), 7);
+    assert_true(ok(&count_def, "9223372036854775807") == INT64_MAX);
+    assert_string_equal(refused(&count_def, "9223372036854775808"),
+                        "too large a count: '9223372036854775808'");
+}
+
+static void counts_refuse_signs_spaces_exponents_and_separators(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&count_def, "-3"), "not a count: '-3'");
+    assert_string_equal(refused(&count_def, "+3"), "not a count: '+3'");
+    assert_string_equal(refused(&count_def, " 3"), "not a count: ' 3'");
+    assert_string_equal(refused(&count_def, "3 "), "not a count: '3 '");
+    assert_string_equal(refused(&count_def, "1e3"), "not a count: '1e3'");
+    assert_string_equal(refused(&count_def, "1,000"), "not a count: '1,000'");
+    assert_string_equal(refused(&count_def, "2.0"), "not a count: '2.0'");
+    assert_string_equal(refused(&count_def, "五"), "not a count: '五'");
+}
+
+static void ints_accept_a_minus_sign_and_the_whole_int64_range(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&int_def, "17"), 17);
+    assert_int_equal(ok(&int_def, "-5"), -5);
+    assert_int_equal(ok(&int_def, "-0"), 0);
+    assert_true(ok(&int_def, "-9223372036854775808") == INT64_MIN);
+    assert_true(ok(&int_def, "9223372036854775807") == INT64_MAX);
+    refused(&int_def, "-9223372036854775809");
+    refused(&int_def, "9223372036854775808");
+    assert_string_equal(refused(&int_def, "-"), "not a whole number: '-'");
+    refused(&int_def, "--1");
+    refused(&int_def, "+1");
+    refused(&int_def, "1.5");
+}
+
+static void amounts_are_held_in_fen(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&amount_def, "12000"), 1200000);
+    assert_int_equal(ok(&amount_def, "12000.5"), 1200050);
+    assert_int_equal(ok(&amount_def, "12000.50"), 1200050);
+    assert_int_equal(ok(&amount_def, "12000.05"), 1200005);
+    assert_int_equal(ok(&amount_def, "0.01"), 1);
+    assert_int_equal(ok(&amount_def, "0"), 0);
+    assert_true(ok(&amount_def, "92233720368547758.07") == INT64_MAX);
+    assert_string_equal(refused(&amount_def, "92233720368547758.08"),
+                        "too large an amount: '92233720368547758.08'");
+    refused(&amount_def, "100000000000000000");
+}
+
+static void amounts_refuse_three_decimals_separators_and_signs(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&amount_def, "12000.505"), "more than two decimals: '12000.505'");
+    assert_string_equal(refused(&amount_def, "12,000"),
+                        "not an amount in yuan (like 12000 or 12000.50, no separators): '12,000'");
+    refused(&amount_def, "12,000.50");
+    refused(&amount_def, "-1");
+    refused(&amount_def, "+1");
+    refused(&amount_def, " 1");
+    refused(&amount_def, "1 ");
+    refused(&amount_def, "1e3");
+    refused(&amount_def, ".5");
+    refused(&amount_def, "5.");
+    refused(&amount_def, "1.2.3");
+    refused(&amount_def, "¥100");
+}
+
+static void dates_must_be_real_calendar_days_from_1900_to_2199(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&date_def, "1970-01-01"), 0);
+    assert_int_equal(ok(&date_def, "2021-01-01"), 18628);
+    assert_int_equal(ok(&date_def, "2020-02-29"), 18321);
+    ok(&date_def, "2000-02-29");
+    ok(&date_def, "1900-01-01");
+    ok(&date_def, "2199-12-31");
+    assert_string_equal(refused(&date_def, "2021-02-30"), "not a date (YYYY-MM-DD): '2021-02-30'");
+    assert_string_equal(refused(&date_def, "2021-13-01"), "not a date (YYYY-MM-DD): '2021-13-01'");
+    refused(&date_def, "2100-02-29"); /* 2100 is not a leap year */
+    refused(&date_def, "2021-04-31");
+    refused(&date_def, "2021-00-10");
+    refused(&date_def, "2021-1-01");
+    refused(&date_def, "2021/01/01");
+    refused(&date_def, "2021-01-01 ");
+    refused(&date_def, "20210101");
+    assert_string_equal(refused(&date_def, "1899-12-31"),
+                        "not a date between 1900 and 2199: '1899-12-31'");
+    refused(&date_def, "2200-01-01");
+}
+
+static void enums_list_their_values_when_refusing(void **state)
+{
+    (void)state;
+    assert_int_equal(ok(&enum_def, "refuse_netsec_duty"), 0);
+    assert_int_equal(ok(&enum_def, "help_network_crime"), 2);
+    assert_string_equal(refused(&enum_def, "helping"),
+                        "not one of refuse_netsec_duty, illegal_use_network, "
+                        "help_network_crime: 'helping'");
+    refused(&enum_def, "Help_Network_Crime");
+}
+
+static void text_is_accepted_unless_it_is_not_utf8(void **state)
+{
+    int64_t num = 99;
+    char reason[128];
+
+    (void)state;
+    assert_true(value_parse(&text_def, "(2021)京0105刑初123号", &num, reason, sizeof reason));
+    assert_int_equal(num, 99);
+    assert_string_equal(refused(&text_def, "\xBE\xA9"),
+                        "not UTF-8 text (save the file as \"CSV UTF-8\"): '\\xBE\\xA9'");
+}
+
+static void reasons_cut_long_cells_and_escape_control_characters(void **state)
+{
+    char longcell[200];
+
+    (void)state;
+    memset(longcell, '9', sizeof longcell - 2);
+    longcell[sizeof longcell - 2] = 'x';
+    longcell[sizeof longcell - 1] = '\0';
+    const char *r = refused(&count_def, longcell);
+    assert_true(strlen(r) < 80);
+    assert_non_null(strstr(r, "...'"));
+    assert_string_equal(refused(&count_def, "1\t2"), "not a count: '1\\x092'");
+    assert_string_equal(refused(&count_def, "一二三四五六七八九十一二三四五六七八九十"),
+                        "not a count: '一二三四五六七八九十一二三四五六...'");
+}
+
+static void empty_text_is_refused(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&count_def, ""), "empty");
+}
+
+static void a_small_reason_buffer_is_never_overrun(void **state)
+{
+    char reason[8];
+    int64_t num;
+
+    (void)state;
+    memset(reason, 'z', sizeof reason);
+    assert_false(value_parse(&enum_def, "helping", &num, reason, sizeof reason));
+    assert_string_equal(reason, "not one");
+}
+
+static const char *fmt(enum ftype t, int64_t num)
+{
+    static char buf[64];
+
+    assert_true(value_format(t, num, buf, sizeof buf) == strlen(buf));
+    return buf;
+}
+
+static void amounts_format_as_yuan_with_two_decimals_only_when_needed(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt(FT_AMOUNT, 1200000), "12000");
+    assert_string_equal(fmt(FT_AMOUNT, 1200050), "12000.50");
+    assert_string_equal(fmt(FT_AMOUNT, 1200005), "12000.05");
+    assert_string_equal(fmt(FT_AMOUNT, 5), "0.05");
+    assert_string_equal(fmt(FT_AMOUNT, 0), "0");
+    assert_string_equal(fmt(FT_AMOUNT, -150), "-1.50");
+    assert_string_equal(fmt(FT_AMOUNT, INT64_MAX), "92233720368547758.07");
+    assert_string_equal(fmt(FT_AMOUNT, INT64_MIN), "-92233720368547758.08");
+}
+
+static void other_types_format_as_the_parser_reads_them(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt(FT_BOOL, 1), "true");
+    assert_string_equal(fmt(FT_BOOL, 0), "false");
+    assert_string_equal(fmt(FT_COUNT, 36), "36");
+    assert_string_equal(fmt(FT_INT, -7), "-7");
+    assert_string_equal(fmt(FT_INT, INT64_MIN), "-9223372036854775808");
+    assert_string_equal(fmt(FT_COUNT, INT64_MAX), "9223372036854775807");
+    assert_string_equal(fmt(FT_DATE, 0), "1970-01-01");
+    assert_string_equal(fmt(FT_DATE, 18321), "2020-02-29");
+    assert_string_equal(fmt(FT_DATE, -25567), "1900-01-01");
+}
+
+static void format_returns_zero_for_text_small_buffers_and_impossible_dates(void **state)
+{
+    char buf[8];
+
+    (void)state;
+    assert_int_equal(value_format(FT_TEXT, 1, buf, sizeof buf), 0);
+    assert_int_equal(value_format(FT_ENUM, 1, buf, sizeof buf), 0);
+    assert_int_equal(value_format(FT_LIST, 1, buf, sizeof buf), 0);
+    assert_int_equal(value_format(FT_AMOUNT, 1200050, buf, sizeof buf), 0); /* needs 9 */
+    assert_int_equal(value_format(FT_AMOUNT, 120005, buf, sizeof buf), 7);
+    assert_int_equal(value_format(FT_BOOL, 0, buf, 5), 0);
+    assert_int_equal(value_format(FT_DATE, INT64_MAX, buf, sizeof buf), 0);
+    assert_int_equal(value_format(FT_DATE, INT64_MIN, buf, sizeof buf), 0);
+}
+
+static void every_day_from_1900_to_2199_round_trips(void **state)
+{
+    int64_t first = days_from_civil(1900, 1, 1);
+    int64_t last = days_from_civil(2199, 12, 31);
+    int64_t z = first;
+
+    (void)state;
+    for (int y = 1900; y <= 2199; y++) {
+        for (unsigned m = 1; m <= 12; m++) {
+            static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            unsigned n = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+
+            for (unsigned d = 1; d <= n; d++, z++) {
+                char text[16], shown[16];
+                int yy;
+                unsigned mm, dd;
+
+                assert_true(days_from_civil(y, m, d) == z);
+                civil_from_days(z, &yy, &mm, &dd);
+                assert_int_equal(yy, y);
+                assert_int_equal(mm, m);
+                assert_int_equal(dd, d);
+                snprintf(text, sizeof text, "%04d-%02u-%02u", y, m, d);
+                assert_true(ok(&date_def, text) == z);
+                assert_int_equal(value_format(FT_DATE, z, shown, sizeof shown), 10);
+                assert_string_equal(shown, text);
+            }
+        }
+    }
+    assert_true(z == last + 1);
+}
+
+static void calendar_helpers_handle_years_before_the_epoch_and_year_zero(void **state)
+{
+    int y;
+    unsigned m, d;
+
+    (void)state;
+    civil_from_days(days_from_civil(0, 3, 1), &y, &m, &d);
+    assert_int_equal(y, 0);
+    assert_int_equal(m, 3);
+    assert_int_equal(d, 1);
+    civil_from_days(days_from_civil(-1, 12, 31), &y, &m, &d);
+    assert_int_equal(y, -1);
+    assert_int_equal(m, 12);
+    assert_int_equal(d, 31);
+    assert_true(days_from_civil(0, 3, 1) - days_from_civil(0, 2, 28) == 2); /* year 0 is leap */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(utf8_valid_accepts_ascii_and_chinese),
+        cmocka_unit_test(utf8_valid_refuses_broken_and_overlong_sequences),
+        cmocka_unit_test(bools_accept_true_false_yes_no_one_zero_in_any_case),
+        cmocka_unit_test(counts_accept_digits_up_to_int64_max),
+        cmocka_unit_test(counts_refuse_signs_spaces_exponents_and_separators),
+        cmocka_unit_test(ints_accept_a_minus_sign_and_the_whole_int64_range),
+        cmocka_unit_test(amounts_are_held_in_fen),
+        cmocka_unit_test(amounts_refuse_three_decimals_separators_and_signs),
+        cmocka_unit_test(dates_must_be_real_calendar_days_from_1900_to_2199),
+        cmocka_unit_test(enums_list_their_values_when_refusing),
+        cmocka_unit_test(text_is_accepted_unless_it_is_not_utf8),
+        cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
+        cmocka_unit_test(empty_text_is_refused),
+        cmocka_unit_test(a_small_reason_buffer_is_never_overrun),
+        cmocka_unit_test(amounts_format_as_yuan_with_two_decimals_only_when_needed),
+        cmocka_unit_test(other_types_format_as_the_parser_reads_them),
+        cmocka_unit_test(format_returns_zero_for_text_small_buffers_and_impossible_dates),
+        cmocka_unit_test(every_day_from_1900_to_2199_round_trips),
+        cmocka_unit_test(calendar_helpers_handle_years_before_the_epoch_and_year_zero),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
