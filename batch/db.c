@@ -39,6 +39,7 @@ struct db {
     char *sql_export_current;
     char *sql_export_run;
     long import_rows;
+    int64_t claim_after; /* claims resume after this id (see db_claim) */
 };
 
 /* ----------------------------------------------------------------------
@@ -138,8 +139,8 @@ static bool build_sql(struct db *db)
     if (!buf_printf(&s,
                     "WITH claimed AS ("
                     " SELECT id, facts_rev FROM sentencer.charge"
-                    " WHERE evaluated_rev IS DISTINCT FROM facts_rev"
-                    "    OR evaluated_rule_set IS DISTINCT FROM $1"
+                    " WHERE id > $3 AND (evaluated_rev IS DISTINCT FROM facts_rev"
+                    "    OR evaluated_rule_set IS DISTINCT FROM $1)"
                     " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
                     "SELECT c.id, c.facts_rev, %s FROM claimed c"
                     " JOIN sentencer.act a ON a.charge_id = c.id ORDER BY c.id, a.act_no",
@@ -647,27 +648,39 @@ static bool parse_db_value(const struct field_def *d, const char *s, int64_t *nu
 enum status db_claim(struct db *db, const char *rule_set, int limit, struct charge **charges,
                      size_t *n, struct err *err)
 {
-    char lim[16];
-    const char *params[2] = {rule_set, lim};
+    char lim[16], after[24];
+    const char *params[3] = {rule_set, lim, after};
     PGresult *res;
     enum status st;
     struct charge *cs = NULL;
     size_t nc = 0;
+    int rows;
 
     *n = 0;
     *charges = NULL;
     snprintf(lim, sizeof lim, "%d", limit);
     if ((st = exec_cmd(db, "BEGIN", "starting a chunk", err)) != ST_OK)
         return st;
-    if ((st = exec_params(db, db->sql_claim, 2, params, &res, "claiming pending cases", err)) !=
-        ST_OK)
-        goto fail;
-    int rows = PQntuples(res);
+    /* Claims walk the ids upwards from the last chunk, so that a run scans
+     * the table once instead of once per chunk; when the end is reached,
+     * one more pass from the start picks up what was locked or changed. */
+    for (;;) {
+        snprintf(after, sizeof after, "%" PRId64, db->claim_after);
+        if ((st = exec_params(db, db->sql_claim, 3, params, &res, "claiming pending cases",
+                              err)) != ST_OK)
+            goto fail;
+        rows = PQntuples(res);
+        if (rows > 0 || db->claim_after == 0)
+            break;
+        PQclear(res);
+        db->claim_after = 0;
+    }
     if (rows == 0) {
         PQclear(res);
         return exec_cmd(db, "COMMIT", "ending an empty chunk", err);
     }
-    cs = calloc((size_t)rows, sizeof *cs);
+    db->claim_after = strtoll(PQgetvalue(res, rows - 1, 0), NULL, 10);
+    cs = calloc(rows > 0 ? (size_t)rows : 1, sizeof *cs);
     if (!cs) {
         PQclear(res);
         st = err_set(err, ST_ENOMEM, "out of memory");
