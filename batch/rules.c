@@ -83,7 +83,13 @@ static void rules_hook(lua_State *L, lua_Debug *ar)
     r->instr_used += HOOK_EVERY;
     if (r->instr_used > r->lim.instructions) {
         lua_sethook(L, rules_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "instruction budget of %ld exceeded (endless loop?)", r->lim.instructions);
+        /* Level 0: a hook has no frame, the running rule is at level 0.
+         * lua_pushfstring knows no %ld: %I takes a lua_Integer. */
+        luaL_where(L, 0);
+        lua_pushfstring(L, "instruction budget of %I exceeded (endless loop?)",
+                        (lua_Integer)r->lim.instructions);
+        lua_concat(L, 2);
+        lua_error(L);
     }
 }
 
@@ -132,6 +138,46 @@ static int sandbox_log(lua_State *L)
     return 0;
 }
 
+/* setmetatable refusing __gc: Lua runs finalizers with hooks off (lgc.c,
+ * GCTM), so a looping one would escape the instruction budget. A __gc added
+ * to the metatable afterwards does not mark the object (manual 2.5.3). */
+static int sandbox_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's setmetatable */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* xpcall(f, h, ...) calling h after the error has unwound: Lua calls a
+ * message handler with hooks off when the error comes from the count hook,
+ * so a looping handler would escape the instruction budget. */
+static int sandbox_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checkstack(L, n + 1, NULL);
+    lua_pushboolean(L, 1); /* first result on success */
+    lua_pushvalue(L, 1);
+    for (int i = 3; i <= n; i++)
+        lua_pushvalue(L, i);
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK)
+        return lua_gettop(L) - n; /* true, results */
+    lua_pushvalue(L, 2);          /* ..., message, h */
+    lua_insert(L, -2);            /* ..., h, message */
+    lua_pcall(L, 1, 1, 0);        /* ..., handler result or its error */
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2; /* false, result */
+}
+
 static int env_index(lua_State *L)
 {
     return luaL_error(L, "unknown global '%s'", luaL_optstring(L, 2, "?"));
@@ -146,6 +192,20 @@ static int env_newindex(lua_State *L)
 }
 
 /* Build the environment table and leave it in the registry. [-0, +0] */
+/* string.find for rules: plain search only. Lua patterns backtrack inside
+ * C, where the instruction budget cannot stop them ("a*a*...b" runs for
+ * ever), so match, gmatch and gsub are not offered and find never takes a
+ * pattern. [-(2|3), +(1|2)] */
+static int sandbox_find(lua_State *L)
+{
+    lua_settop(L, 3);
+    lua_pushboolean(L, 1); /* plain */
+    lua_pushvalue(L, lua_upvalueindex(1)); /* s, needle, init, true, find */
+    lua_insert(L, 1);
+    lua_call(L, 4, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
 static void sandbox_open(struct rules *r)
 {
     lua_State *L = r->L;
@@ -154,6 +214,17 @@ static void sandbox_open(struct rules *r)
         luaL_requiref(L, lib->name, lib->func, 1);
         lua_pop(L, 1); /* remove lib */
     }
+    /* The string library (also the methods of every string, s:find()). */
+    lua_getglobal(L, LUA_STRLIBNAME); /* string */
+    lua_getfield(L, -1, "find");
+    lua_pushcclosure(L, sandbox_find, 1);
+    lua_setfield(L, -2, "find");
+    const char *const patterns[] = {"match", "gmatch", "gsub", NULL};
+    for (int i = 0; patterns[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, patterns[i]);
+    }
+    lua_pop(L, 1); /* remove string */
     lua_newtable(L); /* env */
     for (int i = 0; safe_base[i]; i++) {
         lua_getglobal(L, safe_base[i]);
@@ -167,9 +238,16 @@ static void sandbox_open(struct rules *r)
     }
     lua_pushcfunction(L, sandbox_log);
     lua_setfield(L, -2, "log");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, sandbox_setmetatable, 1);
+    lua_setfield(L, -2, "setmetatable");
+    lua_pushcfunction(L, sandbox_xpcall);
+    lua_setfield(L, -2, "xpcall");
     lua_newtable(L); /* metatable of env: reading an unknown global is an error */
     lua_pushcfunction(L, env_index);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0); /* setmetatable(_ENV, nil) must not undo that */
+    lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     r->env_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops env */
     rules_api_init(L);
@@ -190,10 +268,25 @@ static void sandbox_freeze(struct rules *r)
 /* Message handler: keep the message (its first line names file:line). */
 static int msgh(lua_State *L)
 {
+    lua_Debug ar;
+
     if (!lua_isstring(L, 1)) {
         const char *s = luaL_tolstring(L, 1, NULL);
         lua_pushfstring(L, "(error object is a %s value: %s)", luaL_typename(L, 1), s);
+        lua_replace(L, 1);
     }
+    /* An error raised by a C function (a library call) carries no position:
+     * name the innermost rule line, so the message always says where. */
+    if (!strstr(lua_tostring(L, 1), ".lua:")) {
+        for (int level = 1; lua_getstack(L, level, &ar); level++) {
+            if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline,
+                                lua_tostring(L, 1));
+                return 1;
+            }
+        }
+    }
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -259,7 +352,13 @@ static enum status load_file(struct rules *r, const char *path, const struct buf
     snprintf(chunkname, sizeof chunkname, "@%s", path);
     st = luaL_loadbufferx(L, src->data ? src->data : "", src->len, chunkname, "t"); /* +1 */
     if (st != LUA_OK) {
-        err_set(err, ST_ERULES, "rule file does not compile: %s", lua_tostring(L, -1));
+        const char *msg = lua_tostring(L, -1);
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+        if (strstr(msg, base))
+            err_set(err, ST_ERULES, "rule file does not compile: %s", msg);
+        else /* e.g. bytecode refused: Lua's message names no file */
+            err_set(err, ST_ERULES, "rule file does not compile: %s: %s", path, msg);
         err_hint(err, "Fix the rule file; nothing was written.");
         lua_pop(L, 1); /* remove message */
         return ST_ERULES;

@@ -136,6 +136,8 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
         nkeys++;
         lua_pop(L, 1);
     }
+    if (nkeys == 0)
+        return buf_adds(b, "[]"); /* an empty trace is an empty array */
     if (n > 0 && (size_t)n == nkeys) {
         buf_addc(b, '[');
         for (lua_Integer i = 1; ok && i <= n; i++) {
@@ -199,8 +201,8 @@ static bool to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, 
     case LUA_TSTRING: {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
-        if (!utf8_valid(s, n)) {
-            snprintf(msg, len, "trace: a string is not valid UTF-8");
+        if (!utf8_valid(s, n) || memchr(s, '\0', n)) {
+            snprintf(msg, len, "trace: a string is not valid UTF-8 text (or holds a NUL byte)");
             return false;
         }
         return buf_add_json_str(b, s, n);
