@@ -43,7 +43,7 @@ enum ftype {
 #define FF_ACTUAL 0x10u   /* actual judgment: stored and exported, never given to the rules */
 
 struct field_def {
-    const char *name;               /* column name in CSV and database */
+    const char *name; /* column name in CSV and database */
     enum ftype type;
     unsigned flags;
     const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
@@ -176,11 +176,13 @@ extern const struct field_def case_fields[F__COUNT];
 extern const struct field_def rec_fields[R__COUNT];
 
 /* Enum value lists (NULL-terminated), shared by both tables. */
-extern const char *const offense_values[];        /* refuse_netsec_duty, illegal_use_network, help_network_crime */
+extern const char
+    *const offense_values[]; /* refuse_netsec_duty, illegal_use_network, help_network_crime */
 extern const char *const defendant_kind_values[]; /* person, unit */
-extern const char *const penalty_kind_values[];   /* fixed_term, detention, surveillance, fine_only, exempt */
-extern const char *const status_values[];         /* ok, error */
-extern const char *const fine_rule_values[];      /* with_or_alone */
+extern const char
+    *const penalty_kind_values[]; /* fixed_term, detention, surveillance, fine_only, exempt */
+extern const char *const status_values[];    /* ok, error */
+extern const char *const fine_rule_values[]; /* with_or_alone */
 
 /* Find a column by name; returns its index or -1. */
 int case_field_find(const char *name);

@@ -42,7 +42,7 @@ static void on_case_reject(void *ud, const struct csvin_reject *rej)
     struct tally *t = ud;
 
     fprintf(t->out, "%s:%ld: %s: %s (test data rejected)\n", rej->file, rej->line,
-           rej->column[0] ? rej->column : "(row)", rej->reason);
+            rej->column[0] ? rej->column : "(row)", rej->reason);
     t->failed++;
 }
 
@@ -71,7 +71,6 @@ static enum status read_cases(const char *path, struct acts *acts, struct tally 
 {
     FILE *fp = fopen(path, "rb");
     struct csvin *in = NULL;
-    enum csvin_result r;
     enum status st;
 
     if (!fp)
@@ -92,7 +91,7 @@ static enum status read_cases(const char *path, struct acts *acts, struct tally 
             acts->v = v;
             acts->cap = cap;
         }
-        r = csvin_next(in, &acts->v[acts->n], err);
+        enum csvin_result r = csvin_next(in, &acts->v[acts->n], err);
         if (r == CSVIN_EOF)
             break;
         if (r == CSVIN_FAIL) {
@@ -208,7 +207,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     snprintf(exp_path, sizeof exp_path, "%s/expected.csv", dir);
     if ((st = read_cases(path, &acts, tally, err)) != ST_OK)
         goto done;
-    qsort(acts.v, acts.n, sizeof *acts.v, act_cmp);
+    if (acts.n > 1)
+        qsort(acts.v, acts.n, sizeof *acts.v, act_cmp);
 
     /* Group the sorted acts into charges; the charges borrow the acts. */
     charges = calloc(acts.n + 1, sizeof *charges);
@@ -274,8 +274,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 strcmp(charges[ci].acts[0].text[F_OFFENSE], key[2]) == 0)
                 break;
         if (ci == nch) {
-            fprintf(tally->out, "%s:%ld: %s/%s/%s: no such charge in cases.csv\n", exp_path, t->lines[row],
-                   key[0], key[1], key[2]);
+            fprintf(tally->out, "%s:%ld: %s/%s/%s: no such charge in cases.csv\n", exp_path,
+                    t->lines[row], key[0], key[1], key[2]);
             tally->failed++;
             continue;
         }
@@ -297,20 +297,18 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 actual_text(&recs[ci], f, got, sizeof got);
                 if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
                     fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n",
-                            exp_path,
-                           t->lines[row], key[0], key[1], key[2], base,
-                           include ? "to include" : "to exclude", want, got);
+                            exp_path, t->lines[row], key[0], key[1], key[2], base,
+                            include ? "to include" : "to exclude", want, got);
                     ok = false;
                 }
                 continue;
             }
             f = rec_field_find(name);
             if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
-                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n",
-                        exp_path,
-                       t->lines[row], key[0], key[1], key[2], name, want, got,
-                       recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? " -- case error: " : "",
-                       recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? recs[ci].text[R_ERROR] : "");
+                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n", exp_path,
+                        t->lines[row], key[0], key[1], key[2], name, want, got,
+                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? " -- case error: " : "",
+                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? recs[ci].text[R_ERROR] : "");
                 ok = false;
             }
         }
@@ -322,8 +320,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     for (size_t i = 0; i < nch; i++)
         if (!seen[i]) {
             fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge\n", exp_path,
-                   charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
-                   charges[i].acts[0].text[F_OFFENSE]);
+                    charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
+                    charges[i].acts[0].text[F_OFFENSE]);
             tally->failed++;
         }
 done:
@@ -383,7 +381,8 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
         }
         nt++;
     }
-    qsort(topics, nt, sizeof *topics, name_cmp);
+    if (nt > 1)
+        qsort(topics, nt, sizeof *topics, name_cmp);
     for (size_t i = 0; i < nt; i++) {
         char dir[4096];
         struct err terr;
@@ -391,8 +390,7 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
         err_clear(&terr);
         snprintf(dir, sizeof dir, "%s/%s", tests_dir, topics[i]);
         if (check_topic(rules, dir, &tally, &terr) != ST_OK) {
-            fprintf(out, "%s: %s%s%s\n", dir, terr.msg, terr.detail[0] ? ": " : "",
-                    terr.detail);
+            fprintf(out, "%s: %s%s%s\n", dir, terr.msg, terr.detail[0] ? ": " : "", terr.detail);
             tally.failed++;
         }
     }

@@ -23,8 +23,7 @@ struct csvout;
 /* Open a writer on fp (borrowed; the caller closes fp after csvout_close).
  * name is used in messages. With bom, the output begins with a UTF-8
  * byte-order mark (for Excel). *out: new writer, free with csvout_close(). */
-enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bom,
-                        struct err *err);
+enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bom, struct err *err);
 
 /* Append one field to the current row (len bytes of s; s may be NULL for
  * an empty field). */

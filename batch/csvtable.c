@@ -151,9 +151,9 @@ void csvtable_free(struct csvtable *t)
 {
     if (!t)
         return;
-    for (int i = 0; i < t->ncols; i++)
+    for (int i = 0; t->names && i < t->ncols; i++)
         free(t->names[i]);
-    for (int i = 0; i < t->nrows * t->ncols; i++)
+    for (int i = 0; t->cells && i < t->nrows * t->ncols; i++)
         free(t->cells[i]);
     free(t->names);
     free(t->cells);

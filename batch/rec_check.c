@@ -17,8 +17,7 @@
 
 enum kind { K_FIXED_TERM, K_DETENTION, K_SURVEILLANCE, K_FINE_ONLY, K_EXEMPT };
 
-static bool fail(char *msg, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static bool fail(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static bool fail(char *msg, size_t len, const char *fmt, ...)
 {
@@ -53,8 +52,9 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
     if (!r->present[R_THRESHOLD_MET])
         return fail(msg, len, "threshold_met is missing");
     if (yes(r, R_THRESHOLD_MET) != has(r, R_THRESHOLD_BASIS))
-        return fail(msg, len, "threshold_basis must list the tests met exactly when "
-                              "threshold_met is true");
+        return fail(msg, len,
+                    "threshold_basis must list the tests met exactly when "
+                    "threshold_met is true");
     if (!r->present[R_RECOMMENDED_KIND])
         return fail(msg, len, "recommended_kind is missing");
     kind = (int)r->num[R_RECOMMENDED_KIND];
@@ -74,15 +74,16 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
                         r->text[R_RECOMMENDED_KIND]);
         int64_t m = r->num[R_RECOMMENDED_MONTHS];
         if (m < lo[kind] || m > hi[kind])
-            return fail(msg, len, "recommended_months %lld is outside %d-%d for %s",
-                        (long long)m, lo[kind], hi[kind], r->text[R_RECOMMENDED_KIND]);
+            return fail(msg, len, "recommended_months %lld is outside %d-%d for %s", (long long)m,
+                        lo[kind], hi[kind], r->text[R_RECOMMENDED_KIND]);
         if (!r->present[R_RANGE_LOW_MONTHS] || !r->present[R_RANGE_HIGH_MONTHS] ||
             r->num[R_RANGE_LOW_MONTHS] > m || r->num[R_RANGE_HIGH_MONTHS] < m ||
             r->num[R_RANGE_LOW_MONTHS] < lo[kind] || r->num[R_RANGE_HIGH_MONTHS] > hi[kind])
-            return fail(msg, len, "the band must contain recommended_months and lie within "
-                                  "the statutory range");
-        if (r->text[R_STATUTORY_KINDS] && !strstr(r->text[R_STATUTORY_KINDS],
-                                                  r->text[R_RECOMMENDED_KIND]))
+            return fail(msg, len,
+                        "the band must contain recommended_months and lie within "
+                        "the statutory range");
+        if (r->text[R_STATUTORY_KINDS] &&
+            !strstr(r->text[R_STATUTORY_KINDS], r->text[R_RECOMMENDED_KIND]))
             return fail(msg, len, "recommended_kind %s is not among statutory_kinds",
                         r->text[R_RECOMMENDED_KIND]);
     } else if (r->present[R_RECOMMENDED_MONTHS]) {
@@ -111,8 +112,9 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
 
     /* CL 38, 72; I2019:17: injunction exactly with surveillance or suspension. */
     if (yes(r, R_INJUNCTION_ELIGIBLE) != (kind == K_SURVEILLANCE || suspended))
-        return fail(msg, len, "injunction_eligible must be true exactly when the recommendation "
-                              "is surveillance or suspended");
+        return fail(msg, len,
+                    "injunction_eligible must be true exactly when the recommendation "
+                    "is surveillance or suspended");
 
     /* CL 37-1: a ban of 3 to 5 years, only when eligible and punished. */
     if (yes(r, R_BAN_ELIGIBLE)) {
@@ -122,8 +124,9 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
             !r->present[R_BAN_MIN_YEARS] || !r->present[R_BAN_MAX_YEARS] ||
             !r->present[R_BAN_RECOMMENDED_YEARS] || r->num[R_BAN_RECOMMENDED_YEARS] < 3 ||
             r->num[R_BAN_RECOMMENDED_YEARS] > 5)
-            return fail(msg, len, "an eligible ban needs ban_min_years 3, ban_max_years 5 and "
-                                  "a recommended length between them");
+            return fail(msg, len,
+                        "an eligible ban needs ban_min_years 3, ban_max_years 5 and "
+                        "a recommended length between them");
     } else if (r->present[R_BAN_MIN_YEARS] || r->present[R_BAN_MAX_YEARS] ||
                r->present[R_BAN_RECOMMENDED_YEARS]) {
         return fail(msg, len, "ban years given although ban_eligible is false");
@@ -138,8 +141,8 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
             r->num[R_RECOMMENDED_FINE_YUAN] < r->num[R_FINE_MIN_YUAN])
             return fail(msg, len, "recommended_fine_yuan is below fine_min_yuan");
     }
-    if (!unit && (!r->present[R_FINE_MIN_YUAN] || (r->num[R_FINE_MIN_YUAN] != 100000 &&
-                                                   r->num[R_FINE_MIN_YUAN] != 50000)))
+    if (!unit && (!r->present[R_FINE_MIN_YUAN] ||
+                  (r->num[R_FINE_MIN_YUAN] != 100000 && r->num[R_FINE_MIN_YUAN] != 50000)))
         return fail(msg, len, "fine_min_yuan must be 1000 (500 for a minor) for a person");
     if (unit && r->present[R_FINE_MIN_YUAN])
         return fail(msg, len, "fine_min_yuan must be empty for a unit (not asserted)");

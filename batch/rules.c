@@ -199,7 +199,7 @@ static int env_newindex(lua_State *L)
 static int sandbox_find(lua_State *L)
 {
     lua_settop(L, 3);
-    lua_pushboolean(L, 1); /* plain */
+    lua_pushboolean(L, 1);                 /* plain */
     lua_pushvalue(L, lua_upvalueindex(1)); /* s, needle, init, true, find */
     lua_insert(L, 1);
     lua_call(L, 4, LUA_MULTRET);
@@ -224,7 +224,7 @@ static void sandbox_open(struct rules *r)
         lua_pushnil(L);
         lua_setfield(L, -2, patterns[i]);
     }
-    lua_pop(L, 1); /* remove string */
+    lua_pop(L, 1);   /* remove string */
     lua_newtable(L); /* env */
     for (int i = 0; safe_base[i]; i++) {
         lua_getglobal(L, safe_base[i]);
@@ -280,8 +280,7 @@ static int msgh(lua_State *L)
     if (!strstr(lua_tostring(L, 1), ".lua:")) {
         for (int level = 1; lua_getstack(L, level, &ar); level++) {
             if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline,
-                                lua_tostring(L, 1));
+                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, lua_tostring(L, 1));
                 return 1;
             }
         }

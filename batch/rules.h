@@ -25,9 +25,9 @@
 struct rules;
 
 struct rules_limits {
-    long instructions;   /* VM instructions per case (and for loading) */
-    size_t memory;       /* bytes the rules may allocate per case (and for loading) */
-    bool log;            /* show log() output of the rules on standard error */
+    long instructions; /* VM instructions per case (and for loading) */
+    size_t memory;     /* bytes the rules may allocate per case (and for loading) */
+    bool log;          /* show log() output of the rules on standard error */
 };
 
 /* Defaults: 5 million instructions, 32 MiB. */

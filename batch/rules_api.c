@@ -149,7 +149,7 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
         }
         return ok && buf_addc(b, ']');
     }
-    const char **keys = calloc(nkeys ? nkeys : 1, sizeof *keys);
+    const char **keys = calloc(nkeys, sizeof *keys);
     size_t k = 0;
     if (!keys) {
         snprintf(msg, len, "out of memory");

@@ -20,15 +20,16 @@ enum status cmd_status(struct ctx *ctx, struct err *err)
     struct db *db;
     struct db_table *t = NULL;
     char limit[24];
-    const char *params[1] = {limit};
     enum status st;
     int width[SHOWN_COLS];
 
     snprintf(limit, sizeof limit, "%ld", ctx->opt.limit > 0 ? ctx->opt.limit : 10);
     if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
         return st;
-    if ((st = db_check_schema(db, err)) == ST_OK)
+    if ((st = db_check_schema(db, err)) == ST_OK) {
+        const char *params[1] = {limit};
         st = db_query(db, "status", 1, params, &t, err);
+    }
     db_close(db);
     if (st != ST_OK)
         return st;

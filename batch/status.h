@@ -17,13 +17,13 @@
 
 enum status {
     ST_OK = 0,
-    ST_EUSAGE,  /* the command line was wrong */
-    ST_EINPUT,  /* bad input data (rows are reported one by one) */
-    ST_EDB,     /* database unreachable, query failed, schema too old */
-    ST_ERULES,  /* rule set fails to load, compile or pass its tests */
-    ST_EIO,     /* file system */
-    ST_ENOMEM,  /* out of memory */
-    ST_EINTR,   /* interrupted by a signal after committing the work in hand */
+    ST_EUSAGE, /* the command line was wrong */
+    ST_EINPUT, /* bad input data (rows are reported one by one) */
+    ST_EDB,    /* database unreachable, query failed, schema too old */
+    ST_ERULES, /* rule set fails to load, compile or pass its tests */
+    ST_EIO,    /* file system */
+    ST_ENOMEM, /* out of memory */
+    ST_EINTR,  /* interrupted by a signal after committing the work in hand */
 };
 
 /* An error message in PostgreSQL style: a short lowercase primary message

@@ -34,8 +34,8 @@ static struct db *connect_or_fail(void)
 }
 
 /* A valid act of a helping charge. */
-static void mk_act(struct act *a, const char *case_no, const char *def, long act_no,
-                   long helped, long line)
+static void mk_act(struct act *a, const char *case_no, const char *def, long act_no, long helped,
+                   long line)
 {
     memset(a, 0, sizeof *a);
     a->line = line;
