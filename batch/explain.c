@@ -33,16 +33,16 @@ static enum status print_trace(struct db *db, const char *trace, struct err *err
         const char *facts = cell(t, r, "facts"), *pct = cell(t, r, "pct");
         const char *note = cell(t, r, "note"), *result = cell(t, r, "result");
 
-        printf("  %-34s %-14s", cell(t, r, "step"), cell(t, r, "cite"));
+        printf("  %-13s %s", cell(t, r, "cite"), cell(t, r, "step"));
         if (result[0])
             printf(" -> %s", result);
         if (pct[0])
             printf(" (%s%%)", pct);
         printf("\n");
         if (strcmp(facts, "{}") != 0)
-            printf("      facts: %s\n", facts);
+            printf("                facts: %s\n", facts);
         if (note[0])
-            printf("      %s\n", note);
+            printf("                %s\n", note);
     }
     db_table_free(t);
     return ST_OK;
