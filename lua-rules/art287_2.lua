@@ -7,11 +7,24 @@
    - helped crime proven: I2019 Art. 12 para 1 items 1-6, and the card
      tests of TF2021 Art. 9 (>= 5 payment cards/accounts: TF2021:9.1;
      >= 20 other people's phone cards: TF2021:9.2);
-   - helped_crime_unproven (Art. 12 para 2): the only possible basis is
-     I2019:12.p2 — each of the amounts of items 2-4 against five times its
-     own threshold (PARAMS.helping.unproven_sum_across_types = false), or
-     especially serious consequences. Items 1, 5, 6 and the card tests
-     cannot be used.
+   - helped_crime_unproven (Art. 12 para 2): the only basis the unproven
+     acts can found is I2019:12.p2 — each of the amounts of items 2-4
+     against five times its own threshold
+     (PARAMS.helping.unproven_sum_across_types = false), or especially
+     serious consequences. Items 1, 5, 6 and the card tests cannot be used
+     on them.
+ Accumulated acts may differ in whether their helped crime is proven. The
+ choice is made so that a further or larger act never removes a threshold
+ the other acts met (helped_crime_unproven is not OR-ed into one branch):
+   - no included act unproven: para 1 on the accumulation of all of them
+     (the common case: evaluated once);
+   - some act unproven: para 1 on the accumulation of the acts whose helped
+     crime is proven (none: para 1 is not evaluated), AND para 2 on the
+     accumulation of all included acts (a proven helped crime only makes an
+     amount more certainly criminal, so its amounts count towards five
+     times too).
+ threshold_met when either is met; threshold_basis the union of the tests
+ met, I2019:12.p2 only ever from the para 2 evaluation.
  The DK2022 inflow rule ("3,000 / 300,000") is never a basis: it only sets
  the review flag `card_inflow_rule`. Concurrence with a heavier offense
  (CL:287-2 para 3) is left to review: flag `heavier_offense_check`.
@@ -68,8 +81,9 @@ if T.unproven_sum_across_types then
 end
 
 local BRANCH_STEP = "helped crime unproven: Art. 12 para 2 branch"
-local BRANCH_NOTE = "only I2019:12.p2 can found the threshold; items 1, 5, 6 of para 1 "
-    .. "and TF2021 Art. 9 cannot be used; each amount against five times its own threshold"
+local BRANCH_NOTE = "on the unproven acts only I2019:12.p2 can found the threshold; items 1, 5, "
+    .. "6 of para 1 and TF2021 Art. 9 cannot be used; each amount of all included acts "
+    .. "against five times its own threshold"
     .. (T.unproven_sum_across_types and ", and their proportional sum (UNVERIFIED reading)"
         or " (a cross-type sum is UNVERIFIED: PARAMS.helping.unproven_sum_across_types)")
 
@@ -81,12 +95,48 @@ local INFLOW_NOTE = "DK2022 Art. 4 (secondary source): discretionary, subject to
 local INFLOW_THR = { card_inflow_yuan = yuan_num(T.card_inflow),
                      card_fraud_verified_yuan = yuan_num(T.card_fraud_verified) }
 
-local function run(f, assumed, ev)
+local PROVEN_STEP = "para 1 on the acts whose helped crime is proven"
+local PROVEN_NOTE = "acts with an unproven helped crime found no para 1 basis; "
+    .. "para 2 below weighs all included acts"
+local NO_PROVEN_NOTE = "no included act with a proven helped crime: para 1 not evaluated"
+
+local OFF   -- OFFENSES.help_network_crime, set below (for common.accumulate)
+
+-- The acts of `acts` whose helped crime is proven, accumulated: facts and
+-- assumed set, or nil when there is none. acts nil = a single act (the
+-- facts table f itself), whose helped crime is unproven here.
+local function proven_facts(acts)
+    if acts == nil or #acts < 2 then return nil, nil, 0 end
+    local proven
+    for k = 1, #acts do
+        local a = acts[k]
+        if not a.helped_crime_unproven then
+            proven = proven or {}
+            proven[#proven + 1] = a
+        end
+    end
+    if proven == nil then return nil, nil, 0 end
+    if #proven == 1 then return proven[1], proven[1].assumed, 1 end
+    local pf, pa = common.accumulate(OFF, proven)
+    return pf, pa, #proven
+end
+
+-- f: an act or the accumulated facts of the included acts; acts: the
+-- included acts when f accumulates several (nil or one act: f is that act).
+local function run(f, assumed, ev, acts)
     local unproven = f.helped_crime_unproven
     local e = common.trace_fact(ev, BRANCH_STEP, "I2019:12.p2", "helped_crime_unproven",
                                 unproven, assumed)
     if unproven then
         if e then e.note = BRANCH_NOTE end
+        -- para 1 on the proven acts only (only evaluated here when some act
+        -- is unproven: with none, f is already their accumulation)
+        local pf, pa, n = proven_facts(acts)
+        if ev.trace and acts and #acts > 1 then
+            common.trace_note(ev.trace, PROVEN_STEP, "I2019:16",
+                              pf and PROVEN_NOTE or NO_PROVEN_NOTE, { acts = n }, pf ~= nil)
+        end
+        if pf then common.run_tests(PARA1, pf, pa, ev) end
         common.run_tests(PARA2, f, assumed, ev)
     else
         common.run_tests(PARA1, f, assumed, ev)
@@ -123,7 +173,7 @@ local ALL = {}
 for _, t in ipairs(PARA1) do ALL[#ALL + 1] = t end
 for _, t in ipairs(PARA2) do ALL[#ALL + 1] = t end
 
-OFFENSES.help_network_crime = {
+OFF = {
     key = "help_network_crime",
     article = "CL:287-2",
     kinds = { "fixed_term", "detention" },   -- CL:287-2; shared read-only
@@ -142,3 +192,4 @@ OFFENSES.help_network_crime = {
         "admin_penalty_within_2y",
     },
 }
+OFFENSES.help_network_crime = OFF

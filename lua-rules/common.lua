@@ -105,7 +105,12 @@ end
 --          'conv' proportional conversion (折算): met when no listed fact
 --                 reaches its own threshold and sum(fact * L/thr) >= L,
 --                 L = lcm of the thresholds (exact integer arithmetic:
---                 10*videos + other >= 2000; 100*a + 10*b + c >= 50000)
+--                 10*videos + other >= 2000; 100*a + 10*b + c >= 50000).
+--                 When a single class reaches its own threshold the
+--                 conversion is no basis (legal-rules 8.2: that class's own
+--                 test is), but its converted total still measures the
+--                 seriousness: its steps above L count for the base
+--                 sentence, so that a larger count never weighs less.
 --          'flag' met when ANY listed boolean fact is true
 --   facts  fact names read; thr, stepsz, amount: per fact
 --   note   optional static note for the trace (UNVERIFIED points)
@@ -141,6 +146,9 @@ function common.test_ge(cite, step, parts, note)
     return t
 end
 
+local NOTE_CONV_WEIGHS = "no basis: a class reaches its own threshold (legal-rules 8.2); "
+    .. "the converted total still counts for the steps above the threshold"
+
 -- parts: { { fact, threshold }, ... } of the classes converted into each other.
 function common.test_conv(cite, step, parts, note)
     local t = { cite = cite, step = step, kind = "conv", note = note,
@@ -160,6 +168,8 @@ function common.test_conv(cite, step, parts, note)
     t.total = l
     t.minor_total = l * minor_factor()
     t.trace_thr.converted_total = l
+    -- trace note when a class reaches its own threshold (static: no per-call strings)
+    t.note_weighs = NOTE_CONV_WEIGHS
     return t
 end
 
@@ -175,11 +185,17 @@ function common.test_flag(cite, step, facts, note)
 end
 
 -- Evaluate one test on a facts table (an act or the accumulated facts).
--- Returns met, steps, minor, value:
+-- Returns met, steps, minor, value, weighs:
+--   met    the test is met (a basis)
 --   steps  whole increment steps above the threshold (for the base sentence)
 --   minor  the test is numeric and its value stays below minor_fact_factor
 --          times its threshold (for the leniency_candidate criterion)
 --   value  the converted total of a 'conv' test, else nil
+--   weighs steps and minor count for the seriousness: the test is met, or
+--          it is a conversion whose total reaches the threshold although a
+--          single class reaches its own (then that class's test is met and
+--          the conversion is no basis, but the total is still the measure
+--          of how far the facts go beyond the threshold)
 local function eval_test(t, f)
     local kind, facts = t.kind, t.facts
     if kind == "ge" then
@@ -193,7 +209,7 @@ local function eval_test(t, f)
                 if v >= t.minor_limit[j] then minor = false end
             end
         end
-        return met, steps, minor, nil
+        return met, steps, minor, nil, met
     elseif kind == "conv" then
         local sum, single = 0, false
         for j = 1, #facts do
@@ -201,15 +217,15 @@ local function eval_test(t, f)
             if v >= t.thr[j] then single = true end
             sum = sum + v * t.weight[j]
         end
-        if not single and sum >= t.total then
-            return true, (sum - t.total) // t.total, sum < t.minor_total, sum
+        if sum >= t.total then
+            return not single, (sum - t.total) // t.total, sum < t.minor_total, sum, true
         end
-        return false, 0, false, sum
+        return false, 0, false, sum, false
     else
         for j = 1, #facts do
-            if f[facts[j]] then return true, 0, false, nil end
+            if f[facts[j]] then return true, 0, false, nil, true end
         end
-        return false, 0, false, nil
+        return false, 0, false, nil, false
     end
 end
 common.eval_test = eval_test
@@ -221,8 +237,8 @@ function common.new_ev(trace)
         trace = trace,
         basis = {},           -- distinct cites of the tests met, in test order
         met = {},             -- the test tables met
-        steps = 0,            -- max increment steps over the tests met
-        minor = true,         -- every test met is numeric and below the minor limit
+        steps = 0,            -- max increment steps over the tests that weigh
+        minor = true,         -- every test that weighs is numeric and below the minor limit
         any_assumed = false,  -- a fact read by a test was not recorded
         threshold_met = false,
         card_inflow = false,  -- DK2022:4 review rule (287-2 only)
@@ -243,19 +259,22 @@ function common.trace_fact(ev, step, cite, name, value, assumed, note)
     return e
 end
 
--- Run a list of tests: record the tests met in ev, and one trace entry per
--- test with the facts it read, the thresholds, the result and, when some
--- fact was not recorded, the set of assumed facts (name -> true: trace
--- tables keep string keys only).
+-- Run a list of tests: record the tests met in ev (and the seriousness of
+-- every test that weighs, see eval_test), and one trace entry per test with
+-- the facts it read, the thresholds, the result and, when some fact was not
+-- recorded, the set of assumed facts (name -> true: trace tables keep string
+-- keys only).
 function common.run_tests(tests, f, assumed, ev)
     local trace = ev.trace
     local basis, met_list = ev.basis, ev.met
     for i = 1, #tests do
         local t = tests[i]
-        local met, steps, minor, value = eval_test(t, f)
+        local met, steps, minor, value, weighs = eval_test(t, f)
         if met then
             met_list[#met_list + 1] = t
             add_unique(basis, t.cite)
+        end
+        if weighs then
             if steps > ev.steps then ev.steps = steps end
             if not minor then ev.minor = false end
         end
@@ -282,7 +301,7 @@ function common.run_tests(tests, f, assumed, ev)
             if value then fv.converted_total = value end
             trace[#trace + 1] = { step = t.step, cite = t.cite, facts = fv, result = met,
                                   threshold = t.trace_thr, assumed = assumed_names,
-                                  note = t.note }
+                                  note = (weighs and not met) and t.note_weighs or t.note }
         end
     end
 end

@@ -12,7 +12,7 @@
 -----------------------------------------------------------------------------]]
 
 local common, measures, sentencing, OFFENSES = common, measures, sentencing, OFFENSES
-local eval_test, new_ev, trace_note = common.eval_test, common.new_ev, common.trace_note
+local new_ev, trace_note, contains = common.new_ev, common.trace_note, common.contains
 local cite, flag = common.cite, common.flag
 local INT_EFF = PARAMS.temporal.int2019_effective
 local WINDOW = PARAMS.temporal.accumulation_window_years
@@ -21,7 +21,10 @@ local NOTE_PRE = ("act before %s: the 2019 thresholds apply (no earlier interpre
                   .. "existed, TEMP-JI rule 2)"):format(INT_EFF)
 
 -- Sentencing circumstances (case-interchange.md): defendant-level facts
--- that may be recorded on any act; true on any included act = true.
+-- that may be recorded on any act; true on any act that passes the date and
+-- age screens = true, whether or not that act's counts are accumulated (a
+-- plea or a record does not depend on which acts add up, and an act whose
+-- counts grow into the accumulation must not bring or drop one).
 local CIRCS = {
     "used_occupation", "surrendered", "confessed", "guilty_plea", "meritorious",
     "recidivist", "ringleader", "accessory", "restitution", "victim_forgiveness",
@@ -40,7 +43,9 @@ end
 
 -- Several acts: screen each, keep those that add up under I2019:16 (each
 -- alone an offense, or within two years of the latest act), accumulate.
--- Returns included, facts, assumed, accumulated — or nil, message.
+-- Returns included, facts, assumed, accumulated, valid (every act that
+-- passed the screens: the circumstances are read from these) — or nil,
+-- message.
 local function select_acts(acts, off, person, trace)
     local kind = acts[1].defendant_kind
     local valid, first_err = {}, nil
@@ -61,7 +66,7 @@ local function select_acts(acts, off, person, trace)
         end
     end
     if #valid == 0 then return nil, first_err end
-    if #valid == 1 then return valid, valid[1], valid[1].assumed, false end
+    if #valid == 1 then return valid, valid[1], valid[1].assumed, false, valid end
 
     local latest = valid[1].offense_date
     for i = 2, #valid do
@@ -86,45 +91,55 @@ local function select_acts(acts, off, person, trace)
             end
         end
     end
-    if #included == 1 then return included, included[1], included[1].assumed, false end
+    if #included == 1 then
+        return included, included[1], included[1].assumed, false, valid
+    end
     local f, assumed = common.accumulate(off, included)
     trace_note(trace, "acts accumulated", "I2019:16",
                "counts and amounts summed, circumstances combined",
                { acts = #included, latest_act_date = latest, window_from = from }, true)
-    return included, f, assumed, true
+    return included, f, assumed, true, valid
 end
 
 -- Did summing the acts change the outcome? True when a basis test is met
--- by no single included act, or no single act reaches the threshold.
+-- by no single included act, or no single act reaches the threshold. Each
+-- act is judged as the offense judges it alone (so a 287-2 act whose helped
+-- crime is unproven meets no para 1 test on its own).
 local function accumulation_changed(off, included, ev)
     if not ev.threshold_met then return false end
+    local n = #included
+    local single_met, alone = {}, false
+    for k = 1, n do
+        local e = new_ev(nil)
+        off.run(included[k], nil, e)
+        if e.threshold_met then alone = true end
+        single_met[k] = e.met
+    end
+    if not alone then return true end
     local met = ev.met
     for i = 1, #met do
         local t, any = met[i], false
-        for k = 1, #included do
-            if eval_test(t, included[k]) then any = true; break end
+        for k = 1, n do
+            if contains(single_met[k], t) then any = true; break end
         end
         if not any then return true end
     end
-    for k = 1, #included do
-        local e = new_ev(nil)
-        off.run(included[k], nil, e)
-        if e.threshold_met then return false end
-    end
-    return true
+    return false
 end
 
-local function defendant_context(off, person, included, f)
+-- valid: the acts that passed the screens (circumstances); included: the
+-- acts accumulated (ages at the acts that make the offense, and income).
+local function defendant_context(off, person, valid, included, f)
     local ctx = { person = person, minor = false, elderly = false, income = 0 }
-    local n = #included
-    if n == 1 then
-        local a = included[1]
+    local nv = #valid
+    if nv == 1 then
+        local a = valid[1]
         for i = 1, #CIRCS do ctx[CIRCS[i]] = a[CIRCS[i]] end
     else
         for i = 1, #CIRCS do
             local name, v = CIRCS[i], false
-            for k = 1, n do
-                if included[k][name] then v = true; break end
+            for k = 1, nv do
+                if valid[k][name] then v = true; break end
             end
             ctx[name] = v
         end
@@ -132,7 +147,7 @@ local function defendant_context(off, person, included, f)
     if person then
         -- minor / elderly only when every included act records such an age
         local minor, elderly = true, true
-        for k = 1, n do
+        for k = 1, #included do
             local age = included[k].age_at_offense
             if not age or age >= MINOR_BELOW then minor = false end
             if not age or age < ELDERLY_FROM then elderly = false end
@@ -143,7 +158,7 @@ local function defendant_context(off, person, included, f)
     return ctx
 end
 
-local function trace_defendant(trace, person, included, ctx)
+local function trace_defendant(trace, person, valid, included, ctx)
     local a = included[#included]
     local age = a.age_at_offense
     local facts = { defendant_kind = a.defendant_kind, age_at_offense = age,
@@ -152,9 +167,10 @@ local function trace_defendant(trace, person, included, ctx)
     local assumed
     for i = 1, #CIRCS do
         local name = CIRCS[i]
-        -- a circumstance found true on some act is not an assumption
-        for k = 1, ctx[name] and 0 or #included do
-            if included[k].assumed[name] then
+        -- a circumstance found true on some act is not an assumption; else
+        -- it is one when some act it is read from did not record it
+        for k = 1, ctx[name] and 0 or #valid do
+            if valid[k].assumed[name] then
                 assumed = assumed or {}
                 assumed[name] = true
                 break
@@ -177,20 +193,20 @@ function evaluate(case)
     local trace = {}
 
     -- screen and accumulate
-    local included, f, assumed, accumulated
+    local included, f, assumed, accumulated, valid
     if #acts == 1 then
         local a = acts[1]
         local msg = measures.screen_act(a, person, off)
         if msg then return err(msg) end
-        included, f, assumed, accumulated = acts, a, a.assumed, false
+        included, f, assumed, accumulated, valid = acts, a, a.assumed, false, acts
     else
-        included, f, assumed, accumulated = select_acts(acts, off, person, trace)
+        included, f, assumed, accumulated, valid = select_acts(acts, off, person, trace)
         if included == nil then return err(f) end
     end
 
-    -- the offense's tests
+    -- the offense's tests (the included acts too: 287-2 splits them by branch)
     local ev = new_ev(trace)
-    off.run(f, assumed, ev)
+    off.run(f, assumed, ev, included)
 
     local res = common.result_new(trace)
     local met = ev.threshold_met
@@ -211,9 +227,9 @@ function evaluate(case)
     end
 
     -- who the defendant is, measures, sentencing, dispositions
-    local ctx = defendant_context(off, person, included, f)
+    local ctx = defendant_context(off, person, valid, included, f)
     -- an unrecorded circumstance read as false is an assumption too
-    if trace_defendant(trace, person, included, ctx) then ev.any_assumed = true end
+    if trace_defendant(trace, person, valid, included, ctx) then ev.any_assumed = true end
     measures.statutory(res, off, ctx, trace)
     sentencing.recommend(res, off, ctx, ev, trace)
     measures.dispositions(res, ctx, trace)

@@ -213,7 +213,8 @@ PARAMS = {
         -- "情节轻微" is a finding. The rules raise `leniency_candidate` when
         -- the threshold is met only by numeric tests whose value stays below
         -- minor_fact_factor times the threshold (a converted total for a
-        -- conversion test), no qualitative test is met, there is a
+        -- conversion test, also when a single class is the basis), no
+        -- qualitative test is met, there is a
         -- mitigating circumstance (surrender, confession, guilty plea,
         -- restitution, meritorious service, accessory, or a minor), and the
         -- defendant is neither a recidivist, a ringleader nor has a record.
@@ -239,10 +240,12 @@ PARAMS = {
         -- unless the test names another: 200,000 yuan of settlement, 3
         -- parties, 10,000 yuan of income, ...). The largest over the tests
         -- met counts once: the same money is often measured by several
-        -- tests. Capped at increment_cap_months so 10x the threshold gives
-        -- about 18 months and 25x reaches the cap (27 months before
-        -- adjustment), matching the upper end (~26 months) of published
-        -- helping sentences.
+        -- tests. A conversion (I2019:3.3, 4.4) counts with its converted
+        -- total even when a single class is the basis instead (legal-rules
+        -- 8.2), so that more records never give fewer steps. Capped at
+        -- increment_cap_months so 10x the threshold gives about 18 months
+        -- and 25x reaches the cap (27 months before adjustment), matching
+        -- the upper end (~26 months) of published helping sentences.
         increment_months = 1,
         increment_cap_months = 18,
         -- CALIBRATED: each further distinct test met adds extra_test_months
