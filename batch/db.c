@@ -59,7 +59,10 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
     err_set(err, ST_EDB, "%s failed: %.*s", what, (int)n, msg);
     if (state)
         err_detail(err, "SQLSTATE %s", state);
-    if (PQstatus(db->conn) != CONNECTION_OK)
+    /* The server may report the end of the session (57P01 for a terminated
+     * backend or a fast shutdown) before libpq notices the closed socket. */
+    if (PQstatus(db->conn) != CONNECTION_OK ||
+        (state && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0)))
         err_hint(err, "The connection to the database was lost; the work in hand was rolled "
                       "back. Rerun when the server is back.");
     else if (state && strcmp(state, "42501") == 0)
@@ -591,9 +594,21 @@ enum status db_run_finish(struct db *db, int64_t run_id, const char *state, cons
 {
     char id[24];
     const char *params[4] = {id, state, out_dir, message};
+    enum status st;
 
     snprintf(id, sizeof id, "%" PRId64, run_id);
-    return exec_params(db, sql_run_finish, 4, params, NULL, "recording the end of the run", err);
+    st = exec_params(db, sql_run_finish, 4, params, NULL, "recording the end of the run", err);
+    /* A run that lost its connection (terminated backend, restarted server)
+     * reconnects once to record how it ended; else it would stay 'running'
+     * until a later run on the same host reaps it, and for ever when the
+     * later runs are on other hosts. The statement needs no session state. */
+    if (st != ST_OK && PQstatus(db->conn) != CONNECTION_OK) {
+        PQreset(db->conn);
+        if (PQstatus(db->conn) == CONNECTION_OK)
+            st = exec_params(db, sql_run_finish, 4, params, NULL, "recording the end of the run",
+                             err);
+    }
+    return st;
 }
 
 enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid), int *n,

@@ -42,6 +42,7 @@ struct rules {
     int env_ref;      /* registry ref of the sandbox environment */
     char id[17];
     char last_error[512];
+    char mem_where[128]; /* "file:line: " of the rule line whose allocation was refused */
 };
 
 /* ----------------------------------------------------------------------
@@ -62,8 +63,18 @@ static void *rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         r->mem_used -= osize;
         return NULL;
     }
-    if (r->mem_limit && nsize > osize && r->mem_used + (nsize - osize) > r->mem_limit)
+    if (r->mem_limit && nsize > osize && r->mem_used + (nsize - osize) > r->mem_limit) {
+        /* A memory error carries no position and calls no message handler:
+         * note the innermost rule line now. getinfo "Sl" does not allocate. */
+        lua_Debug ar;
+        for (int level = 0; r->L && lua_getstack(r->L, level, &ar); level++)
+            if (lua_getinfo(r->L, "Sl", &ar) && ar.currentline > 0) {
+                snprintf(r->mem_where, sizeof r->mem_where, "%s:%d: ", ar.short_src,
+                         ar.currentline);
+                break;
+            }
         return NULL; /* Lua raises a memory error */
+    }
     void *p = realloc(ptr, nsize);
     if (p)
         r->mem_used = r->mem_used - osize + nsize;
@@ -300,12 +311,14 @@ static int protected_call(struct rules *r, int nargs, int nres)
     lua_pushcfunction(L, msgh);
     lua_insert(L, base); /* put it under function and args */
     budget_start(r);
+    r->mem_where[0] = '\0';
     st = lua_pcall(L, nargs, nres, base);
     budget_stop(r);
     lua_remove(L, base); /* remove message handler */
     if (st == LUA_ERRMEM) {
         lua_pop(L, 1);
-        lua_pushfstring(L, "memory cap of %d KiB exceeded", (int)(r->lim.memory / 1024));
+        lua_pushfstring(L, "%smemory cap of %d KiB exceeded", r->mem_where,
+                        (int)(r->lim.memory / 1024));
     }
     return st;
 }
