@@ -23,6 +23,7 @@ struct options {
     long limit;            /* --limit N (run, status) */
     int chunk;             /* --chunk N: charges per transaction (run) */
     bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
+    int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
     bool verbose;          /* --verbose: rules' log() output, progress */
     char **args;           /* positional arguments after the command */
     int nargs;

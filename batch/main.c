@@ -37,7 +37,8 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, 0, 0, "migrate"},
     {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
     {"run", cmd_run, 0, 0,
-     "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]"},
+     "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]\n"
+     "                [--min-cell K]"},
     {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
     {"check-rules", cmd_check_rules, 0, 0, "check-rules [--rules DIR] [--tests DIR]"},
     {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
@@ -63,6 +64,7 @@ static void usage(FILE *fp)
             "  --chunk N       run: charges per transaction (default 500)\n"
             "  --rejects FILE  import: also write rejected rows to FILE as CSV\n"
             "  --excel         start CSV outputs with a UTF-8 byte-order mark\n"
+            "  --min-cell K    run: blank court-level counts below K (default 5)\n"
             "  --verbose       show the rules' log() output\n"
             "  --help          this text\n"
             "\nExit status: 0 done; 1 done, some rows or cases failed (each reported);\n"
@@ -87,12 +89,19 @@ static bool parse_int(const char *s, long min, long max, long *out)
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"db", required_argument, NULL, 'd'},      {"rules", required_argument, NULL, 'r'},
-        {"tests", required_argument, NULL, 't'},   {"out", required_argument, NULL, 'o'},
-        {"workers", required_argument, NULL, 'w'}, {"limit", required_argument, NULL, 'l'},
-        {"chunk", required_argument, NULL, 'c'},   {"rejects", required_argument, NULL, 'j'},
-        {"excel", no_argument, NULL, 'x'},         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"tests", required_argument, NULL, 't'},
+        {"out", required_argument, NULL, 'o'},
+        {"workers", required_argument, NULL, 'w'},
+        {"limit", required_argument, NULL, 'l'},
+        {"chunk", required_argument, NULL, 'c'},
+        {"rejects", required_argument, NULL, 'j'},
+        {"excel", no_argument, NULL, 'x'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"min-cell", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
     struct err err;
@@ -106,6 +115,7 @@ int main(int argc, char **argv)
     ctx.opt.tests_dir = "tests/rules";
     ctx.opt.workers = 1;
     ctx.opt.chunk = 500;
+    ctx.opt.min_cell = 5;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
         case 'd': ctx.opt.conninfo = optarg; break;
@@ -135,6 +145,14 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ctx.opt.chunk = (int)v;
+            break;
+        case 'm':
+            if (!parse_int(optarg, 1, 1000000, &v)) {
+                log_error("--min-cell must be a whole number from 1 to 1000000, not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.min_cell = (int)v;
             break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;

@@ -1,8 +1,15 @@
 /*-------------------------------------------------------------------------
  * output.h
- *     The CSV files a run writes into out/<run-id>/ and the export of all
- *     current recommendations. Each file is written under a temporary name
- *     and renamed when complete, so a reader never sees half a file.
+ *     The files a run writes into out/<run-id>/, and the export of all
+ *     current recommendations.
+ *
+ * A run's folder holds recommendations.csv and errors.csv (this run's
+ * cases), summary_offense.csv, summary_court.csv, basis_frequency.csv and
+ * report.html (all current recommendations: the database after the run),
+ * codebook.csv (every column of every file) and manifest.csv (the run and
+ * the files, written last). Every file is written under a temporary name
+ * and renamed when complete, so a reader never sees half a file; all of
+ * them are read from one database snapshot, so they agree with each other.
  *
  * batch/output.h
  *-------------------------------------------------------------------------
@@ -21,10 +28,15 @@ struct run_totals {
     long errors;
 };
 
-/* Write recommendations.csv (this run's), summary_offense.csv and
- * errors.csv into dir (created when missing); fill *totals from the run. */
+/* Write the files of run run_id into dir (created when missing) and fill
+ * *totals from the run record. excel: CSV files begin with a UTF-8
+ * byte-order mark. min_cell: K of the small-cell suppression of
+ * summary_court.csv (K <= 1: none). state: the run's state as the manifest
+ * reports it ("done" or "interrupted"). On failure the files written so far
+ * stay, but manifest.csv is missing: its presence marks a complete folder. */
 enum status output_write_run(struct db *db, int64_t run_id, const char *dir, bool excel,
-                             struct run_totals *totals, struct err *err);
+                             int min_cell, const char *state, struct run_totals *totals,
+                             struct err *err);
 
 /* Write the current recommendation of every charge as recommendations.csv
  * to path (NULL or "-": standard output). */

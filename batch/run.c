@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -163,6 +164,8 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
     char id[24];
     const char *params[1] = {id};
 
+    pid_t parent = getpid();
+
     snprintf(id, sizeof id, "%" PRId64, run_id);
     fflush(NULL);
     for (int i = 0; i < n; i++) {
@@ -173,6 +176,12 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
         }
         if (pids[i] == 0) {
             struct err werr;
+
+            /* A worker must not outlive its run: when the parent dies (even
+             * by SIGKILL), the worker gets SIGTERM and stops after its chunk. */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent)
+                _exit(3);
             long done;
             long limit = ctx->opt.limit > 0 ? (ctx->opt.limit + n - 1 - i) / n : 0;
 
@@ -282,9 +291,13 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
             progress.pending = ctx->opt.limit;
         db_table_free(t);
     }
+    /* Catch signals before the run is recorded: one arriving in between
+     * would otherwise kill the process and leave the run 'running' instead
+     * of 'interrupted'. Until then a signal ends the process, and nothing
+     * has been written. */
+    install_signals();
     if ((st = db_run_start(db, rules_id(rules), ctx->opt.workers, &run_id, err)) != ST_OK)
         goto done;
-    install_signals();
 
     if (ctx->opt.workers > 1) {
         st = work_parallel(ctx, db, rules, run_id, &progress, err);
@@ -304,7 +317,8 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     if (st == ST_OK) {
         snprintf(out_dir, sizeof out_dir, "%s/%" PRId64, ctx->opt.out ? ctx->opt.out : "out",
                  run_id);
-        st = output_write_run(db, run_id, out_dir, ctx->opt.excel, &totals, err);
+        st = output_write_run(db, run_id, out_dir, ctx->opt.excel, ctx->opt.min_cell, state,
+                              &totals, err);
         if (st != ST_OK)
             state = "failed";
     }
