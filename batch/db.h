@@ -105,7 +105,7 @@ struct db_table {
 };
 void db_table_free(struct db_table *t);
 
-/* Fixed queries by name (see queries.c): "summary_offense",
+/* Fixed queries by name (see queries.c): "summaries",
  * "status" (param: limit), "explain" (params: case_no, defendant_no or
  * NULL). */
 enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
