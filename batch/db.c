@@ -47,6 +47,13 @@ struct db {
  * ----------------------------------------------------------------------
  */
 
+/* A number the server produced (count(*), ids, versions): well formed by
+ * construction, so no error report is needed; a NULL or garbage reads as 0. */
+static long strtol_or0(const char *s)
+{
+    return s ? strtol(s, NULL, 10) : 0;
+}
+
 /* Fill err from a failed result or the connection, with the SQLSTATE. */
 static enum status db_fail(struct db *db, PGresult *res, const char *what, struct err *err)
 {
@@ -223,7 +230,8 @@ enum status db_connect(struct db **out, const char *conninfo, struct err *err)
         return err_set(err, ST_ENOMEM, "out of memory");
     }
     /* Dates in ISO form, whatever the server's default. */
-    enum status st = exec_cmd(db, "SET datestyle = ISO, YMD; SET client_min_messages = warning", "setting the date style", err);
+    enum status st = exec_cmd(db, "SET datestyle = ISO, YMD; SET client_min_messages = warning",
+                              "setting the date style", err);
     if (st != ST_OK) {
         db_close(db);
         return st;
@@ -257,7 +265,7 @@ void db_rollback(struct db *db)
     if (PQtransactionStatus(db->conn) == PQTRANS_ACTIVE) {
         /* A COPY in progress: end it so the connection is usable again. */
         PQputCopyEnd(db->conn, "aborted by sentencer");
-        PGresult *res;
+        PGresult *res = NULL;
         while ((res = PQgetResult(db->conn)) != NULL)
             PQclear(res);
     }
@@ -290,7 +298,7 @@ enum status db_migrate(struct db *db, int *applied, struct err *err)
 
     *applied = 0;
     for (int i = -1; i < n_migrations; i++) {
-        PGresult *res;
+        PGresult *res = NULL;
         char ver[16];
         const char *params[2];
 
@@ -350,7 +358,7 @@ enum status db_check_schema(struct db *db, struct err *err)
         }
         return db_fail(db, res, "reading the schema version", err);
     }
-    have = atoi(PQgetvalue(res, 0, 0));
+    have = (int)strtol_or0(PQgetvalue(res, 0, 0));
     PQclear(res);
     if (have < want) {
         err_set(err, ST_EDB, "the database schema is at version %d, this program needs %d", have,
@@ -386,7 +394,7 @@ static enum status copy_flush(struct db *db, bool force, struct err *err)
 static enum status copy_end(struct db *db, const char *what, struct err *err)
 {
     enum status st = copy_flush(db, true, err);
-    PGresult *res;
+    PGresult *res = NULL;
 
     if (st != ST_OK)
         return st;
@@ -518,7 +526,7 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
     for (int i = 0; i < PQntuples(res); i++) {
         stats->duplicates++;
         if (on_dup)
-            on_dup(ud, atol(PQgetvalue(res, i, 0)), atol(PQgetvalue(res, i, 1)));
+            on_dup(ud, strtol_or0(PQgetvalue(res, i, 0)), strtol_or0(PQgetvalue(res, i, 1)));
     }
     PQclear(res);
     res = NULL;
@@ -531,9 +539,9 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
         goto fail;
     if ((st = exec_params(db, sql_changed_counts, 0, NULL, &res, "counting changes", err)) != ST_OK)
         goto fail;
-    stats->inserted = atol(PQgetvalue(res, 0, 0));
-    stats->updated = atol(PQgetvalue(res, 0, 1));
-    stats->unchanged = atol(PQgetvalue(res, 0, 2));
+    stats->inserted = strtol_or0(PQgetvalue(res, 0, 0));
+    stats->updated = strtol_or0(PQgetvalue(res, 0, 1));
+    stats->unchanged = strtol_or0(PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
     if ((st = exec_cmd(db, sql_delete_changed, "replacing changed acts", err)) != ST_OK)
@@ -575,7 +583,7 @@ enum status db_run_start(struct db *db, const char *rule_set, int workers, int64
 {
     char host[256] = "unknown", pid[24], nw[16];
     const char *params[4] = {host, pid, rule_set, nw};
-    PGresult *res;
+    PGresult *res = NULL;
     enum status st;
 
     gethostname(host, sizeof host - 1);
@@ -615,7 +623,7 @@ enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid)
                         struct err *err)
 {
     const char *params[1] = {host};
-    PGresult *res;
+    PGresult *res = NULL;
     enum status st;
 
     *n = 0;
@@ -624,7 +632,7 @@ enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid)
         return st;
     for (int i = 0; i < PQntuples(res) && st == ST_OK; i++) {
         const char *id[1] = {PQgetvalue(res, i, 0)};
-        if (alive(atol(PQgetvalue(res, i, 1))))
+        if (alive(strtol_or0(PQgetvalue(res, i, 1))))
             continue;
         st = exec_params(db, sql_run_mark_failed, 1, id, NULL, "marking a dead run", err);
         (*n)++;
@@ -665,7 +673,7 @@ enum status db_claim(struct db *db, const char *rule_set, int limit, struct char
 {
     char lim[16], after[24];
     const char *params[3] = {rule_set, lim, after};
-    PGresult *res;
+    PGresult *res = NULL;
     enum status st;
     struct charge *cs = NULL;
     size_t nc = 0;
@@ -681,8 +689,8 @@ enum status db_claim(struct db *db, const char *rule_set, int limit, struct char
      * one more pass from the start picks up what was locked or changed. */
     for (;;) {
         snprintf(after, sizeof after, "%" PRId64, db->claim_after);
-        if ((st = exec_params(db, db->sql_claim, 3, params, &res, "claiming pending cases",
-                              err)) != ST_OK)
+        if ((st = exec_params(db, db->sql_claim, 3, params, &res, "claiming pending cases", err)) !=
+            ST_OK)
             goto fail;
         rows = PQntuples(res);
         if (rows > 0 || db->claim_after == 0)
@@ -882,7 +890,7 @@ static int copy_split(char *line, char **fields, int max)
 
 enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, struct err *err)
 {
-    PGresult *res;
+    PGresult *res = NULL;
     char *line = NULL;
     char *fields[R__COUNT + 1];
     enum status st = ST_OK;
@@ -959,7 +967,7 @@ enum status db_query(struct db *db, const char *name, int nparams, const char *c
                      struct db_table **out, struct err *err)
 {
     const char *sql = query_sql(name);
-    PGresult *res;
+    PGresult *res = NULL;
     struct db_table *t;
     enum status st;
 
