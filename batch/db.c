@@ -34,8 +34,7 @@ struct db {
     char *rec_cols;     /* "status, error, ..., rule_set" of sentencer.recommendation */
     char *sql_copy_stage;
     char *sql_merge_insert;
-    char *sql_claim;
-    char *sql_copy_recs;
+    char *sql_claimed_acts;
     char *sql_export_current;
     char *sql_export_run;
     long import_rows;
@@ -147,22 +146,13 @@ static bool build_sql(struct db *db)
         goto oom;
     db->sql_merge_insert = buf_take(&s);
     if (!buf_printf(&s,
-                    "WITH claimed AS ("
-                    " SELECT id, facts_rev FROM sentencer.charge"
-                    " WHERE id > $3 AND (evaluated_rev IS DISTINCT FROM facts_rev"
-                    "    OR evaluated_rule_set IS DISTINCT FROM $1)"
-                    " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
-                    "SELECT c.id, c.facts_rev, %s FROM claimed c"
-                    " JOIN sentencer.act a ON a.charge_id = c.id ORDER BY c.id, a.act_no",
+                    "SELECT c.id, c.facts_rev, %s FROM sentencer.act a"
+                    " JOIN (SELECT id, facts_rev FROM sentencer.charge"
+                    "  WHERE id = ANY ($1::bigint[])) c ON a.charge_id = c.id"
+                    " ORDER BY c.id, a.act_no",
                     db->act_cols))
         goto oom;
-    db->sql_claim = buf_take(&s);
-    if (!buf_printf(&s,
-                    "COPY sentencer.recommendation (charge_id, run_id, facts_rev, %s, trace) "
-                    "FROM STDIN",
-                    db->rec_cols))
-        goto oom;
-    db->sql_copy_recs = buf_take(&s);
+    db->sql_claimed_acts = buf_take(&s);
     if (!buf_printf(&s,
                     "COPY (SELECT c.case_no, c.defendant_no, c.offense, %s"
                     " FROM sentencer.recommendation r"
@@ -251,8 +241,7 @@ void db_close(struct db *db)
     free(db->rec_cols);
     free(db->sql_copy_stage);
     free(db->sql_merge_insert);
-    free(db->sql_claim);
-    free(db->sql_copy_recs);
+    free(db->sql_claimed_acts);
     free(db->sql_export_current);
     free(db->sql_export_run);
     free(db);
@@ -565,20 +554,13 @@ fail:
  * ----------------------------------------------------------------------
  */
 
-static const char *const sql_run_start =
-    "INSERT INTO sentencer.run (host, pid, rule_set, workers) VALUES ($1, $2, $3, $4)"
-    " RETURNING id";
-static const char *const sql_run_finish =
-    "UPDATE sentencer.run SET state = $2, ended_at = now(), out_dir = $3, message = $4"
-    " WHERE id = $1";
-static const char *const sql_run_running =
-    "SELECT id, pid FROM sentencer.run WHERE state = 'running' AND host = $1";
-static const char *const sql_run_mark_failed =
-    "UPDATE sentencer.run SET state = 'failed', ended_at = now(),"
-    " message = 'the process ended without finishing (killed or crashed)'"
-    " WHERE id = $1 AND state = 'running'";
+static const char *const sql_run_begin =
+    "SELECT run_id, token FROM sentencer.run_begin($1, $2::integer, $3, $4::integer)";
+static const char *const sql_run_end =
+    "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5)";
+static const char *const sql_run_reap = "SELECT sentencer.run_reap()";
 
-enum status db_run_start(struct db *db, const char *rule_set, int workers, int64_t *run_id,
+enum status db_run_begin(struct db *db, const char *rule_set, int workers, struct db_run *run,
                          struct err *err)
 {
     char host[256] = "unknown", pid[24], nw[16];
@@ -589,56 +571,48 @@ enum status db_run_start(struct db *db, const char *rule_set, int workers, int64
     gethostname(host, sizeof host - 1);
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     snprintf(nw, sizeof nw, "%d", workers);
-    st = exec_params(db, sql_run_start, 4, params, &res, "recording the run", err);
+    st = exec_params(db, sql_run_begin, 4, params, &res, "recording the run", err);
     if (st != ST_OK)
         return st;
-    *run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    run->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    snprintf(run->token, sizeof run->token, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
     return ST_OK;
 }
 
-enum status db_run_finish(struct db *db, int64_t run_id, const char *state, const char *out_dir,
-                          const char *message, struct err *err)
+enum status db_run_end(struct db *db, const struct db_run *run, const char *state,
+                       const char *out_dir, const char *message, struct err *err)
 {
     char id[24];
-    const char *params[4] = {id, state, out_dir, message};
+    const char *params[5] = {id, run->token, state, out_dir, message};
     enum status st;
 
-    snprintf(id, sizeof id, "%" PRId64, run_id);
-    st = exec_params(db, sql_run_finish, 4, params, NULL, "recording the end of the run", err);
+    snprintf(id, sizeof id, "%" PRId64, run->id);
+    st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run", err);
     /* A run that lost its connection (terminated backend, restarted server)
      * reconnects once to record how it ended; else it would stay 'running'
-     * until a later run on the same host reaps it, and for ever when the
-     * later runs are on other hosts. The statement needs no session state. */
+     * until a later run reaps it. The token is all the call needs. */
     if (st != ST_OK && PQstatus(db->conn) != CONNECTION_OK) {
         PQreset(db->conn);
         if (PQstatus(db->conn) == CONNECTION_OK)
-            st = exec_params(db, sql_run_finish, 4, params, NULL, "recording the end of the run",
+            st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run",
                              err);
     }
     return st;
 }
 
-enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid), int *n,
-                        struct err *err)
+enum status db_run_reap(struct db *db, int *n, struct err *err)
 {
-    const char *params[1] = {host};
     PGresult *res = NULL;
     enum status st;
 
     *n = 0;
-    st = exec_params(db, sql_run_running, 1, params, &res, "reading running runs", err);
+    st = exec_params(db, sql_run_reap, 0, NULL, &res, "marking ended runs failed", err);
     if (st != ST_OK)
         return st;
-    for (int i = 0; i < PQntuples(res) && st == ST_OK; i++) {
-        const char *id[1] = {PQgetvalue(res, i, 0)};
-        if (alive(strtol_or0(PQgetvalue(res, i, 1))))
-            continue;
-        st = exec_params(db, sql_run_mark_failed, 1, id, NULL, "marking a dead run", err);
-        (*n)++;
-    }
+    *n = (int)strtol_or0(PQgetvalue(res, 0, 0));
     PQclear(res);
-    return st;
+    return ST_OK;
 }
 
 /* Parse a value read back from the database in text form. */
@@ -668,19 +642,77 @@ static bool parse_db_value(const struct field_def *d, const char *s, int64_t *nu
     return *text != NULL;
 }
 
-enum status db_claim(struct db *db, const char *rule_set, int limit, struct charge **charges,
+static const char *const sql_claim =
+    "SELECT id, rev FROM sentencer.claim($1::bigint, $2, $3::integer, $4::bigint)";
+
+/* Append the ids of res's first column as an array literal {1,2,3}. */
+static bool add_id_array(struct buf *b, PGresult *res)
+{
+    bool ok = buf_addc(b, '{');
+
+    for (int i = 0; ok && i < PQntuples(res); i++)
+        ok = (i == 0 || buf_addc(b, ',')) && buf_adds(b, PQgetvalue(res, i, 0));
+    return ok && buf_addc(b, '}');
+}
+
+/* Fill cs[] (room for the claimed charges) from the rows of the act read:
+ * one row per act, ordered by charge and act. The facts revision each row
+ * shows must be the one claimed: the locks keep imports out until commit. */
+static enum status fill_charges(PGresult *acts, PGresult *claimed, struct charge *cs, size_t *nc,
+                                struct err *err)
+{
+    int rows = PQntuples(acts);
+
+    *nc = 0;
+    for (int i = 0; i < rows; i++) {
+        int64_t id = strtoll(PQgetvalue(acts, i, 0), NULL, 10);
+        struct act *a;
+
+        if (*nc == 0 || cs[*nc - 1].id != id) {
+            int k = (int)*nc;
+            if (k >= PQntuples(claimed) || strtoll(PQgetvalue(claimed, k, 0), NULL, 10) != id ||
+                strcmp(PQgetvalue(claimed, k, 1), PQgetvalue(acts, i, 1)) != 0)
+                return err_set(err, ST_EDB,
+                               "charge %" PRId64 " changed between its claim and the reading of "
+                               "its acts",
+                               id);
+            cs[*nc].id = id;
+            cs[*nc].facts_rev = strtoll(PQgetvalue(acts, i, 1), NULL, 10);
+            (*nc)++;
+        }
+        if (!(a = charge_add_act(&cs[*nc - 1])))
+            return err_set(err, ST_ENOMEM, "out of memory");
+        for (int f = 0; f < F__COUNT; f++) {
+            if (PQgetisnull(acts, i, f + 2))
+                continue;
+            if (!parse_db_value(&case_fields[f], PQgetvalue(acts, i, f + 2), &a->num[f],
+                                &a->text[f]))
+                return err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
+                               case_fields[f].name, PQgetvalue(acts, i, f + 2));
+            a->present[f] = 1;
+        }
+    }
+    if (*nc != (size_t)PQntuples(claimed))
+        return err_set(err, ST_EDB, "%d charges claimed but %zu have acts", PQntuples(claimed),
+                       *nc);
+    return ST_OK;
+}
+
+enum status db_claim(struct db *db, const struct db_run *run, int limit, struct charge **charges,
                      size_t *n, struct err *err)
 {
-    char lim[16], after[24];
-    const char *params[3] = {rule_set, lim, after};
-    PGresult *res = NULL;
-    enum status st;
+    char id[24], lim[16], after[24];
+    const char *params[4] = {id, run->token, lim, after};
+    PGresult *claimed = NULL, *acts = NULL;
+    struct buf ids = {0};
     struct charge *cs = NULL;
     size_t nc = 0;
+    enum status st;
     int rows;
 
     *n = 0;
     *charges = NULL;
+    snprintf(id, sizeof id, "%" PRId64, run->id);
     snprintf(lim, sizeof lim, "%d", limit);
     if ((st = exec_cmd(db, "BEGIN", "starting a chunk", err)) != ST_OK)
         return st;
@@ -689,151 +721,111 @@ enum status db_claim(struct db *db, const char *rule_set, int limit, struct char
      * one more pass from the start picks up what was locked or changed. */
     for (;;) {
         snprintf(after, sizeof after, "%" PRId64, db->claim_after);
-        if ((st = exec_params(db, db->sql_claim, 3, params, &res, "claiming pending cases", err)) !=
-            ST_OK)
+        if ((st = exec_params(db, sql_claim, 4, params, &claimed, "claiming pending cases",
+                              err)) != ST_OK)
             goto fail;
-        rows = PQntuples(res);
+        rows = PQntuples(claimed);
         if (rows > 0 || db->claim_after == 0)
             break;
-        PQclear(res);
+        PQclear(claimed);
+        claimed = NULL;
         db->claim_after = 0;
     }
     if (rows == 0) {
-        PQclear(res);
+        PQclear(claimed);
         return exec_cmd(db, "COMMIT", "ending an empty chunk", err);
     }
-    db->claim_after = strtoll(PQgetvalue(res, rows - 1, 0), NULL, 10);
-    cs = calloc(rows > 0 ? (size_t)rows : 1, sizeof *cs);
-    if (!cs) {
-        PQclear(res);
+    db->claim_after = strtoll(PQgetvalue(claimed, rows - 1, 0), NULL, 10);
+    /* The acts in a statement of their own: its snapshot is taken after the
+     * locks, so it holds every import committed before them. (Read in the
+     * claiming statement, they would come from a snapshot taken before the
+     * locks, older than the facts revision the lock returns.) */
+    if (!add_id_array(&ids, claimed)) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto fail;
     }
-    for (int i = 0; i < rows; i++) {
-        int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        struct act *a;
-
-        if (nc == 0 || cs[nc - 1].id != id) {
-            cs[nc].id = id;
-            cs[nc].facts_rev = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-            nc++;
-        }
-        if (!(a = charge_add_act(&cs[nc - 1]))) {
-            st = err_set(err, ST_ENOMEM, "out of memory");
-            break;
-        }
-        for (int f = 0; f < F__COUNT; f++) {
-            if (PQgetisnull(res, i, f + 2))
-                continue;
-            if (!parse_db_value(&case_fields[f], PQgetvalue(res, i, f + 2), &a->num[f],
-                                &a->text[f])) {
-                st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
-                             case_fields[f].name, PQgetvalue(res, i, f + 2));
-                break;
-            }
-            a->present[f] = 1;
-        }
-        if (st != ST_OK)
-            break;
+    {
+        const char *p[1] = {ids.data};
+        if ((st = exec_params(db, db->sql_claimed_acts, 1, p, &acts, "reading the claimed acts",
+                              err)) != ST_OK)
+            goto fail;
     }
-    PQclear(res);
-    if (st != ST_OK) {
-        for (size_t i = 0; i < nc; i++)
-            charge_fini(&cs[i]);
-        free(cs);
+    if (!(cs = calloc((size_t)rows, sizeof *cs))) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
         goto fail;
     }
+    if ((st = fill_charges(acts, claimed, cs, &nc, err)) != ST_OK)
+        goto fail;
+    PQclear(claimed);
+    PQclear(acts);
+    buf_fini(&ids);
     *charges = cs;
     *n = nc;
     return ST_OK;
 fail:
+    if (cs) {
+        for (size_t i = 0; i < (size_t)rows; i++)
+            charge_fini(&cs[i]);
+        free(cs);
+    }
+    PQclear(claimed);
+    PQclear(acts);
+    buf_fini(&ids);
     db_rollback(db);
     return st;
 }
 
-static const char *const sql_supersede =
-    "UPDATE sentencer.recommendation SET is_current = false, superseded_at = now()"
-    " WHERE charge_id = ANY($1::bigint[]) AND is_current";
-static const char *const sql_mark_evaluated =
-    "UPDATE sentencer.charge c SET evaluated_rev = x.rev, evaluated_rule_set = $3"
-    " FROM unnest($1::bigint[], $2::integer[]) AS x(id, rev) WHERE c.id = x.id";
-static const char *const sql_record_errors =
-    "INSERT INTO sentencer.run_error (run_id, charge_id, message)"
-    " SELECT run_id, charge_id, error FROM sentencer.recommendation"
-    " WHERE run_id = $1 AND charge_id = ANY($2::bigint[]) AND is_current AND status = 'error'";
-static const char *const sql_run_counts =
-    "UPDATE sentencer.run SET evaluated = evaluated + $2, errors = errors + $3 WHERE id = $1";
+/* Append one recommendation as a JSON object keyed by the columns of
+ * sentencer.recommendation. */
+static bool add_rec_json(struct buf *b, const struct charge *c, const struct rec *r)
+{
+    bool ok = buf_adds(b, "{\"charge_id\":") && buf_addi(b, c->id) &&
+              buf_adds(b, ",\"facts_rev\":") && buf_addi(b, c->facts_rev);
 
-enum status db_store(struct db *db, int64_t run_id, const struct charge *charges,
+    for (int f = 0; ok && f < R__COUNT; f++) {
+        const struct field_def *d = &rec_fields[f];
+
+        if (f == R_CASE_NO || f == R_DEFENDANT_NO || f == R_OFFENSE || f == R_RULE_SET ||
+            !r->present[f])
+            continue;
+        ok = buf_addc(b, ',') && buf_add_json_str(b, field_db_name(d), strlen(field_db_name(d))) &&
+             buf_addc(b, ':');
+        switch (d->type) {
+        case FT_BOOL: ok = ok && buf_adds(b, r->num[f] ? "true" : "false"); break;
+        case FT_INT:
+        case FT_COUNT:
+        case FT_AMOUNT: ok = ok && buf_addi(b, r->num[f]); break;
+        default:
+            ok = ok && (r->text[f] ? buf_add_json_str(b, r->text[f], strlen(r->text[f]))
+                                   : buf_adds(b, "null"));
+            break;
+        }
+    }
+    if (ok && r->trace_json)
+        ok = buf_adds(b, ",\"trace\":") && buf_adds(b, r->trace_json);
+    return ok && buf_addc(b, '}');
+}
+
+static const char *const sql_store = "SELECT sentencer.store($1::bigint, $2, $3::jsonb)";
+
+enum status db_store(struct db *db, const struct db_run *run, const struct charge *charges,
                      const struct rec *recs, size_t n, struct err *err)
 {
-    struct buf ids = {0}, revs = {0};
-    char run[24], nev[24], nerr[24];
-    long errors = 0;
+    struct buf json = {0};
+    char id[24];
     enum status st = ST_OK;
+    bool ok = buf_addc(&json, '[');
 
-    snprintf(run, sizeof run, "%" PRId64, run_id);
-    buf_addc(&ids, '{');
-    buf_addc(&revs, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0) {
-            buf_addc(&ids, ',');
-            buf_addc(&revs, ',');
-        }
-        buf_addi(&ids, charges[i].id);
-        buf_addi(&revs, charges[i].facts_rev);
-        if (recs[i].num[R_STATUS] == 1)
-            errors++;
-    }
-    if (!buf_addc(&ids, '}') || !buf_addc(&revs, '}')) {
+    snprintf(id, sizeof id, "%" PRId64, run->id);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (i == 0 || buf_addc(&json, ',')) && add_rec_json(&json, &charges[i], &recs[i]);
+    if (!ok || !buf_addc(&json, ']')) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
     {
-        const char *p[1] = {ids.data};
-        if ((st = exec_params(db, sql_supersede, 1, p, NULL, "superseding recommendations", err)) !=
-            ST_OK)
-            goto done;
-    }
-    if ((st = copy_begin(db, db->sql_copy_recs, "starting COPY of recommendations", err)) != ST_OK)
-        goto done;
-    for (size_t i = 0; i < n && st == ST_OK; i++) {
-        struct buf *b = &db->copybuf;
-        const struct rec *r = &recs[i];
-        bool ok = buf_addi(b, charges[i].id) && buf_addc(b, '\t') && buf_adds(b, run) &&
-                  buf_addc(b, '\t') && buf_addi(b, charges[i].facts_rev);
-
-        for (int f = 0; ok && f < R__COUNT; f++) {
-            if (f == R_CASE_NO || f == R_DEFENDANT_NO || f == R_OFFENSE)
-                continue;
-            ok = buf_addc(b, '\t') &&
-                 copy_value(b, rec_fields[f].type, r->present[f], r->num[f], r->text[f]);
-        }
-        ok = ok && buf_addc(b, '\t') &&
-             (r->trace_json ? buf_add_copy_text(b, r->trace_json, strlen(r->trace_json))
-                            : buf_add(b, "\\N", 2)) &&
-             buf_addc(b, '\n');
-        st = ok ? copy_flush(db, false, err) : err_set(err, ST_ENOMEM, "out of memory");
-    }
-    if (st != ST_OK || (st = copy_end(db, "storing recommendations", err)) != ST_OK)
-        goto done;
-    {
-        const char *p[3] = {ids.data, revs.data, recs[0].text[R_RULE_SET]};
-        if ((st = exec_params(db, sql_mark_evaluated, 3, p, NULL, "marking cases evaluated",
-                              err)) != ST_OK)
-            goto done;
-    }
-    if (errors > 0) {
-        const char *p[2] = {run, ids.data};
-        if ((st = exec_params(db, sql_record_errors, 2, p, NULL, "recording case errors", err)) !=
-            ST_OK)
-            goto done;
-    }
-    snprintf(nev, sizeof nev, "%zu", n);
-    snprintf(nerr, sizeof nerr, "%ld", errors);
-    {
-        const char *p[3] = {run, nev, nerr};
-        if ((st = exec_params(db, sql_run_counts, 3, p, NULL, "counting the run's work", err)) !=
+        const char *p[3] = {id, run->token, json.data};
+        if ((st = exec_params(db, sql_store, 3, p, NULL, "storing recommendations", err)) !=
             ST_OK)
             goto done;
     }
@@ -841,8 +833,7 @@ enum status db_store(struct db *db, int64_t run_id, const struct charge *charges
 done:
     if (st != ST_OK)
         db_rollback(db);
-    buf_fini(&ids);
-    buf_fini(&revs);
+    buf_fini(&json);
     return st;
 }
 

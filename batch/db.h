@@ -63,26 +63,39 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
 
 /* ---- runs ---- */
 
-enum status db_run_start(struct db *db, const char *rule_set, int workers, int64_t *run_id,
-                         struct err *err);
-/* state: "done", "failed" or "interrupted". */
-enum status db_run_finish(struct db *db, int64_t run_id, const char *state, const char *out_dir,
-                          const char *message, struct err *err);
-/* Mark runs in state running whose process is gone (same host, pid not
- * alive) or older than a day as failed. *n = how many. */
-enum status db_run_reap(struct db *db, const char *host, bool (*alive)(long pid), int *n,
-                        struct err *err);
+/* A run as the job holds it: its id and the secret token that the
+ * database's job functions ask for (sql/003_job_functions.sql). Workers
+ * get a copy. */
+struct db_run {
+    int64_t id;
+    char token[80];
+};
 
-/* Claim up to limit pending charges for rule_set (FOR UPDATE SKIP LOCKED, in
- * a transaction left open) and fetch their acts. *charges: array of *n
- * charges owned by the caller, free each with charge_fini() and the array
- * with free(). *n == 0 (transaction closed) when nothing is pending. */
-enum status db_claim(struct db *db, const char *rule_set, int limit, struct charge **charges,
+/* Record a new run (state running) through sentencer.run_begin(). The
+ * session of db holds the run's advisory lock until it ends the run or
+ * closes: keep it open for as long as the run goes on. */
+enum status db_run_begin(struct db *db, const char *rule_set, int workers, struct db_run *run,
+                         struct err *err);
+/* End the run: state "done", "failed" or "interrupted". After a lost
+ * connection it reconnects once, so that the run does not stay running. */
+enum status db_run_end(struct db *db, const struct db_run *run, const char *state,
+                       const char *out_dir, const char *message, struct err *err);
+/* Mark failed every running run whose session has ended (on any host).
+ * *n = how many. */
+enum status db_run_reap(struct db *db, int *n, struct err *err);
+
+/* Claim up to limit pending charges of the run (locked FOR UPDATE SKIP
+ * LOCKED in a transaction left open), then read their acts in a statement
+ * of its own, so that they are the acts of the facts revision the lock
+ * holds. *charges: array of *n charges owned by the caller, free each with
+ * charge_fini() and the array with free(). *n == 0 (transaction closed)
+ * when nothing is pending. */
+enum status db_claim(struct db *db, const struct db_run *run, int limit, struct charge **charges,
                      size_t *n, struct err *err);
-/* Store the recommendations of a claimed chunk (recs[i] for charges[i]):
- * supersede the current ones, insert the new ones, record errors, and
- * COMMIT. On failure the transaction is rolled back. */
-enum status db_store(struct db *db, int64_t run_id, const struct charge *charges,
+/* Store the recommendations of a claimed chunk (recs[i] for charges[i])
+ * through sentencer.store(), which checks them, and COMMIT. On failure the
+ * transaction is rolled back. */
+enum status db_store(struct db *db, const struct db_run *run, const struct charge *charges,
                      const struct rec *recs, size_t n, struct err *err);
 /* Roll back an open transaction (after a failure; never fails). */
 void db_rollback(struct db *db);

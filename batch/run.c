@@ -99,14 +99,9 @@ static void progress_show(struct progress *p, long done, bool final)
     fprintf(stderr, p->tty && !final ? "   " : "\n");
 }
 
-static bool pid_alive(long pid)
-{
-    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
-}
-
 /* Claim, evaluate and store chunks until nothing is pending, the limit is
  * reached or a signal arrives. */
-static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, long limit,
+static enum status work(struct ctx *ctx, struct rules *rules, const struct db_run *run, long limit,
                         struct progress *progress, long *evaluated, struct err *err)
 {
     struct db *db;
@@ -123,14 +118,14 @@ static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, lo
 
         if (limit > 0 && limit - *evaluated < want)
             want = (int)(limit - *evaluated);
-        if ((st = db_claim(db, rules_id(rules), want, &cs, &n, err)) != ST_OK || n == 0)
+        if ((st = db_claim(db, run, want, &cs, &n, err)) != ST_OK || n == 0)
             break;
         if (!(recs = calloc(n, sizeof *recs)))
             st = err_set(err, ST_ENOMEM, "out of memory");
         for (size_t i = 0; i < n && st == ST_OK; i++)
             st = rules_eval(rules, &cs[i], &recs[i], err);
         if (st == ST_OK)
-            st = db_store(db, run_id, cs, recs, n, err);
+            st = db_store(db, run, cs, recs, n, err);
         else
             db_rollback(db);
         if (st == ST_OK) {
@@ -155,7 +150,8 @@ static enum status work(struct ctx *ctx, struct rules *rules, int64_t run_id, lo
 /* Run the workers as child processes and wait for them. Each child has
  * its own connection and its own copy of the loaded rules. */
 static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *rules,
-                                 int64_t run_id, struct progress *progress, struct err *err)
+                                 const struct db_run *run, struct progress *progress,
+                                 struct err *err)
 {
     int n = ctx->opt.workers, running = 0, failed = 0;
     pid_t pids[64];
@@ -166,7 +162,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
 
     pid_t parent = getpid();
 
-    snprintf(id, sizeof id, "%" PRId64, run_id);
+    snprintf(id, sizeof id, "%" PRId64, run->id);
     fflush(NULL);
     for (int i = 0; i < n; i++) {
         pids[i] = fork();
@@ -186,7 +182,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
             long limit = ctx->opt.limit > 0 ? (ctx->opt.limit + n - 1 - i) / n : 0;
 
             err_clear(&werr);
-            enum status wst = work(ctx, rules, run_id, limit, NULL, &done, &werr);
+            enum status wst = work(ctx, rules, run, limit, NULL, &done, &werr);
             if (wst != ST_OK)
                 log_err(&werr);
             _exit(wst == ST_OK ? 0 : 3); /* the child's only way out */
@@ -242,7 +238,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct rules_limits lim;
     struct rules *rules = NULL;
     struct db *db = NULL;
-    int64_t run_id = 0;
+    struct db_run run = {0};
     char out_dir[4096] = "";
     const char *state = "failed";
     struct run_totals totals = {0};
@@ -272,15 +268,11 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
         goto done;
     if ((st = db_check_schema(db, err)) != ST_OK)
         goto done;
-    {
-        char host[256] = "unknown";
-        gethostname(host, sizeof host - 1);
-        if ((st = db_run_reap(db, host, pid_alive, &reaped, err)) != ST_OK)
-            goto done;
-        if (reaped > 0)
-            log_warning("%d earlier run%s ended without finishing; marked failed", reaped,
-                        reaped == 1 ? "" : "s");
-    }
+    if ((st = db_run_reap(db, &reaped, err)) != ST_OK)
+        goto done;
+    if (reaped > 0)
+        log_warning("%d earlier run%s ended without finishing; marked failed", reaped,
+                    reaped == 1 ? "" : "s");
     {
         const char *params[1] = {rules_id(rules)};
         struct db_table *t = NULL;
@@ -296,14 +288,14 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
      * of 'interrupted'. Until then a signal ends the process, and nothing
      * has been written. */
     install_signals();
-    if ((st = db_run_start(db, rules_id(rules), ctx->opt.workers, &run_id, err)) != ST_OK)
+    if ((st = db_run_begin(db, rules_id(rules), ctx->opt.workers, &run, err)) != ST_OK)
         goto done;
 
     if (ctx->opt.workers > 1) {
-        st = work_parallel(ctx, db, rules, run_id, &progress, err);
+        st = work_parallel(ctx, db, rules, &run, &progress, err);
     } else {
         long done;
-        st = work(ctx, rules, run_id, ctx->opt.limit, &progress, &done, err);
+        st = work(ctx, rules, &run, ctx->opt.limit, &progress, &done, err);
         if (progress.tty && done > 0)
             progress_show(&progress, done, true);
     }
@@ -316,23 +308,23 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
 
     if (st == ST_OK) {
         snprintf(out_dir, sizeof out_dir, "%s/%" PRId64, ctx->opt.out ? ctx->opt.out : "out",
-                 run_id);
-        st = output_write_run(db, run_id, out_dir, ctx->opt.excel, ctx->opt.min_cell, state,
+                 run.id);
+        st = output_write_run(db, run.id, out_dir, ctx->opt.excel, ctx->opt.min_cell, state,
                               &totals, err);
         if (st != ST_OK)
             state = "failed";
     }
 done:
-    if (run_id > 0) {
+    if (run.id > 0) {
         struct err ferr;
         err_clear(&ferr);
-        if (db_run_finish(db, run_id, state, out_dir[0] ? out_dir : NULL,
+        if (db_run_end(db, &run, state, out_dir[0] ? out_dir : NULL,
                           st == ST_OK ? NULL : err->msg, &ferr) != ST_OK)
             log_err(&ferr);
     }
     if (st == ST_OK) {
         log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s, rule set %s; outputs in %s/",
-                 run_id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
+                 run.id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
                  rules_id(rules), out_dir);
         if (totals.errors > 0)
             ctx->partial = true;

@@ -150,7 +150,15 @@ static void import_rejects_a_key_repeated_in_one_file_by_line(void **state)
 }
 
 /* Evaluate a claimed chunk trivially and store it. */
-static void store_chunk(struct db *db, int64_t run, struct charge *cs, size_t n, const char *rs)
+/* A call that must succeed; on failure the test shows the error. */
+#define MUST(call)                                                                                 \
+    do {                                                                                           \
+        if ((call) != ST_OK)                                                                       \
+            fail_msg("%s: %s (%s)", #call, err.msg, err.detail);                                   \
+    } while (0)
+
+static void store_chunk(struct db *db, const struct db_run *run, struct charge *cs, size_t n,
+                        const char *rs)
 {
     struct rec *recs = calloc(n, sizeof *recs);
     struct err err;
@@ -203,40 +211,101 @@ static void two_connections_claim_disjoint_chunks_and_history_is_kept(void **sta
     struct db *a = connect_or_fail(), *b = connect_or_fail();
     struct charge *ca, *cb;
     size_t na, nb;
-    int64_t run;
+    struct db_run one, two;
     struct err err;
     struct counter cnt = {0, {{0}}, true};
 
     (void)state;
     err_clear(&err);
-    assert_int_equal(db_run_start(a, "rs-one", 2, &run, &err), ST_OK);
+    if (db_run_begin(a, "rs-one", 2, &one, &err) != ST_OK)
+        fail_msg("run_begin: %s", err.msg);
     /* Three charges are pending (from the import tests). Connection a holds
      * two; b gets only what a did not lock. */
-    assert_int_equal(db_claim(a, "rs-one", 2, &ca, &na, &err), ST_OK);
+    MUST(db_claim(a, &one, 2, &ca, &na, &err));
     assert_int_equal(na, 2);
-    assert_int_equal(db_claim(b, "rs-one", 10, &cb, &nb, &err), ST_OK);
+    MUST(db_claim(b, &one, 10, &cb, &nb, &err));
     assert_int_equal(nb, 1);
     for (size_t i = 0; i < na; i++)
         assert_true(ca[i].id != cb[0].id);
-    store_chunk(a, run, ca, na, "rs-one");
-    store_chunk(b, run, cb, nb, "rs-one");
+    store_chunk(a, &one, ca, na, "rs-one");
+    store_chunk(b, &one, cb, nb, "rs-one");
     /* Nothing pending for the same rule set. */
-    assert_int_equal(db_claim(a, "rs-one", 10, &ca, &na, &err), ST_OK);
+    MUST(db_claim(a, &one, 10, &ca, &na, &err));
     assert_int_equal(na, 0);
-    /* A new rule set makes every charge pending again; the old
+    MUST(db_run_end(a, &one, "done", NULL, NULL, &err));
+    /* A run with a new rule set finds every charge pending again; the old
      * recommendations stay as history. */
-    assert_int_equal(db_claim(a, "rs-two", 10, &ca, &na, &err), ST_OK);
+    MUST(db_run_begin(a, "rs-two", 1, &two, &err));
+    MUST(db_claim(a, &two, 10, &ca, &na, &err));
     assert_int_equal(na, 3);
-    store_chunk(a, run, ca, na, "rs-two");
-    assert_int_equal(db_each_rec(a, 0, count_rec, &cnt, &err), ST_OK);
+    store_chunk(a, &two, ca, na, "rs-two");
+    MUST(db_each_rec(a, 0, count_rec, &cnt, &err));
     assert_int_equal(cnt.n, 3);
     assert_true(cnt.sorted);
     cnt.n = 0;
-    assert_int_equal(db_each_rec(a, run, count_rec, &cnt, &err), ST_OK);
-    assert_int_equal(cnt.n, 6); /* three of rs-one, three of rs-two */
-    assert_int_equal(db_run_finish(a, run, "done", NULL, NULL, &err), ST_OK);
+    MUST(db_each_rec(a, one.id, count_rec, &cnt, &err));
+    assert_int_equal(cnt.n, 3);
+    cnt.n = 0;
+    MUST(db_each_rec(a, two.id, count_rec, &cnt, &err));
+    assert_int_equal(cnt.n, 3);
+    MUST(db_run_end(a, &two, "done", NULL, NULL, &err));
     db_close(a);
     db_close(b);
+}
+
+/* The database refuses what a run may not write: a chunk under another
+ * run's token, a recommendation for facts that are not the charge's
+ * current ones, one for a charge already evaluated with the run's rule set,
+ * and anything of a run that has ended. */
+static void store_refuses_forged_stale_and_repeated_chunks(void **state)
+{
+    struct db *a = connect_or_fail();
+    struct charge *cs;
+    size_t n;
+    struct db_run run, forged;
+    struct rec rec = {0};
+    struct err err;
+
+    (void)state;
+    err_clear(&err);
+    MUST(db_run_begin(a, "rs-three", 1, &run, &err));
+    MUST(db_claim(a, &run, 1, &cs, &n, &err));
+    assert_int_equal(n, 1);
+    rec_set_text(&rec, R_STATUS, "ok");
+    rec_set_text(&rec, R_RULE_SET, "rs-three");
+
+    forged = run;
+    forged.token[0] = forged.token[0] == 'a' ? 'b' : 'a';
+    assert_int_equal(db_store(a, &forged, cs, &rec, 1, &err), ST_EDB);
+    assert_non_null(strstr(err.msg, "token"));
+    charge_fini(&cs[0]);
+    free(cs);
+
+    /* A stale revision: the claim says one less than the stored one. */
+    MUST(db_claim(a, &run, 1, &cs, &n, &err));
+    assert_int_equal(n, 1);
+    cs[0].facts_rev--;
+    assert_int_equal(db_store(a, &run, cs, &rec, 1, &err), ST_EDB);
+    assert_non_null(strstr(err.msg, "facts revision"));
+    charge_fini(&cs[0]);
+    free(cs);
+
+    /* Stored once; the same again is refused. */
+    MUST(db_claim(a, &run, 1, &cs, &n, &err));
+    assert_int_equal(n, 1);
+    if (db_store(a, &run, cs, &rec, 1, &err) != ST_OK)
+        fail_msg("store: %s", err.msg);
+    assert_int_equal(db_store(a, &run, cs, &rec, 1, &err), ST_EDB);
+    assert_non_null(strstr(err.msg, "already evaluated"));
+    charge_fini(&cs[0]);
+    free(cs);
+
+    /* An ended run writes nothing more. */
+    MUST(db_run_end(a, &run, "done", NULL, NULL, &err));
+    assert_int_equal(db_claim(a, &run, 1, &cs, &n, &err), ST_EDB);
+    assert_non_null(strstr(err.msg, "not running"));
+    rec_fini(&rec);
+    db_close(a);
 }
 
 int main(void)
@@ -246,6 +315,7 @@ int main(void)
         cmocka_unit_test(import_stores_new_rows_skips_unchanged_and_bumps_changed),
         cmocka_unit_test(import_rejects_a_key_repeated_in_one_file_by_line),
         cmocka_unit_test(two_connections_claim_disjoint_chunks_and_history_is_kept),
+        cmocka_unit_test(store_refuses_forged_stale_and_repeated_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
