@@ -417,6 +417,8 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
 
     rules_limits_default(&lim);
     lim.log = ctx->opt.verbose;
+    if (ctx->opt.case_time_ms > 0)
+        lim.time_ms = ctx->opt.case_time_ms;
     if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
         return st;
     st = rule_tests_run(rules, ctx->opt.tests_dir, stdout, &passed, &failed, err);

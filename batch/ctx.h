@@ -22,6 +22,7 @@ struct options {
     int workers;           /* --workers N (run) */
     long limit;            /* --limit N (run, status) */
     int chunk;             /* --chunk N: charges per transaction (run) */
+    long case_time_ms;     /* --case-time MS: wall-clock budget per case; 0 = default */
     bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
     int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
     bool verbose;          /* --verbose: rules' log() output, progress */

@@ -556,8 +556,7 @@ fail:
 
 static const char *const sql_run_begin =
     "SELECT run_id, token FROM sentencer.run_begin($1, $2::integer, $3, $4::integer)";
-static const char *const sql_run_end =
-    "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5)";
+static const char *const sql_run_end = "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5)";
 static const char *const sql_run_reap = "SELECT sentencer.run_reap()";
 
 enum status db_run_begin(struct db *db, const char *rule_set, int workers, struct db_run *run,
@@ -595,8 +594,7 @@ enum status db_run_end(struct db *db, const struct db_run *run, const char *stat
     if (st != ST_OK && PQstatus(db->conn) != CONNECTION_OK) {
         PQreset(db->conn);
         if (PQstatus(db->conn) == CONNECTION_OK)
-            st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run",
-                             err);
+            st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run", err);
     }
     return st;
 }
@@ -721,8 +719,8 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
      * one more pass from the start picks up what was locked or changed. */
     for (;;) {
         snprintf(after, sizeof after, "%" PRId64, db->claim_after);
-        if ((st = exec_params(db, sql_claim, 4, params, &claimed, "claiming pending cases",
-                              err)) != ST_OK)
+        if ((st = exec_params(db, sql_claim, 4, params, &claimed, "claiming pending cases", err)) !=
+            ST_OK)
             goto fail;
         rows = PQntuples(claimed);
         if (rows > 0 || db->claim_after == 0)
@@ -825,8 +823,7 @@ enum status db_store(struct db *db, const struct db_run *run, const struct charg
     }
     {
         const char *p[3] = {id, run->token, json.data};
-        if ((st = exec_params(db, sql_store, 3, p, NULL, "storing recommendations", err)) !=
-            ST_OK)
+        if ((st = exec_params(db, sql_store, 3, p, NULL, "storing recommendations", err)) != ST_OK)
             goto done;
     }
     st = exec_cmd(db, "COMMIT", "committing the chunk", err);

@@ -41,9 +41,9 @@ enum status db_check_schema(struct db *db, struct err *err);
 /* ---- import ---- */
 
 struct db_import_stats {
-    long inserted;  /* acts new to the database */
-    long updated;   /* acts whose values changed */
-    long unchanged; /* acts identical to what was stored */
+    long inserted;   /* acts new to the database */
+    long updated;    /* acts whose values changed */
+    long unchanged;  /* acts identical to what was stored */
     long duplicates; /* rows rejected as repeating a key of the same import */
 };
 

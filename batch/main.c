@@ -38,9 +38,10 @@ static const struct command commands[] = {
     {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
     {"run", cmd_run, 0, 0,
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]\n"
-     "                [--min-cell K]"},
+     "                [--min-cell K] [--case-time MS]"},
     {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
-    {"check-rules", cmd_check_rules, 0, 0, "check-rules [--rules DIR] [--tests DIR]"},
+    {"check-rules", cmd_check_rules, 0, 0,
+     "check-rules [--rules DIR] [--tests DIR] [--case-time MS]"},
     {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "status [--limit N]"},
     {NULL, NULL, 0, 0, NULL},
@@ -62,6 +63,8 @@ static void usage(FILE *fp)
             "  --workers N     run: parallel worker processes (default 1)\n"
             "  --limit N       run: evaluate at most N charges; status: runs shown\n"
             "  --chunk N       run: charges per transaction (default 500)\n"
+            "  --case-time MS  run, check-rules: wall-clock budget of the rules per case\n"
+            "                  (default 250); a case over it becomes an error\n"
             "  --rejects FILE  import: also write rejected rows to FILE as CSV\n"
             "  --excel         start CSV outputs with a UTF-8 byte-order mark\n"
             "  --min-cell K    run: blank court-level counts below K (default 5)\n"
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"min-cell", required_argument, NULL, 'm'},
+        {"case-time", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -153,6 +157,15 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ctx.opt.min_cell = (int)v;
+            break;
+        case 'T':
+            if (!parse_int(optarg, 1, 60000, &v)) {
+                log_error("--case-time must be a whole number of milliseconds from 1 to 60000, "
+                          "not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.case_time_ms = v;
             break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;

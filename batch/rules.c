@@ -1,8 +1,17 @@
 /*-------------------------------------------------------------------------
  * rules.c
  *     The Lua engine: one lua_State per engine, a counting allocator with a
- *     cap, a sandboxed environment shared by the rule files, an
- *     instruction budget enforced by a count hook, and protected calls.
+ *     cap, the sandboxed environment of sandbox.c shared by the rule files,
+ *     an instruction budget enforced by a count hook, a wall-clock budget
+ *     enforced by a timer, and protected calls.
+ *
+ * The clock: each protected call arms a POSIX timer (CLOCK_MONOTONIC) of
+ * the engine's own. When it expires, its SIGALRM handler (found through
+ * the timer's sigev_value, not a global) sets a hook that fires on every
+ * instruction and every call, and the allocator refuses to grow: Lua code
+ * stops at its next instruction, a C library function at its next call
+ * back into Lua or its next allocation. The library functions that could
+ * loop without doing either are bounded in sandbox.c.
  *
  * The marshalling of cases and results lives in rules_api.c.
  *
@@ -14,6 +23,7 @@
 #include "buf.h"
 #include "rec_check.h"
 #include "rules_api.h"
+#include "sandbox.h"
 #include "sha256.h"
 
 #include <lauxlib.h>
@@ -21,9 +31,12 @@
 #include <lualib.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #if LUA_VERSION_NUM != 504
 #error "sentencer needs Lua 5.4 (lua_newstate and the library set differ elsewhere)"
@@ -32,26 +45,48 @@
 /* How often the count hook runs; the budget is checked at this grain. */
 #define HOOK_EVERY 10000
 
+/* Loading the rule files gets this many times a case's budgets. */
+#define LOAD_FACTOR 20
+
 struct rules {
     lua_State *L;
     struct rules_limits lim;
-    size_t mem_used;  /* bytes currently allocated by the state */
-    size_t mem_limit; /* allocations beyond this fail (0 = none) */
-    long instr_used;  /* instructions counted in the current call */
-    int evaluate_ref; /* registry ref of the rule set's evaluate() */
-    int env_ref;      /* registry ref of the sandbox environment */
+    size_t mem_used;               /* bytes currently allocated by the state */
+    size_t mem_limit;              /* allocations beyond this fail (0 = none) */
+    long instr_used;               /* instructions counted in the current call */
+    long instr_limit;              /* instructions allowed in the current call */
+    long time_limit;               /* milliseconds allowed in the current call */
+    int evaluate_ref;              /* registry ref of the rule set's evaluate() */
+    int env_ref;                   /* registry ref of the sandbox environment */
+    timer_t timer;                 /* the clock of protected calls ... */
+    pid_t timer_pid;               /* ... of this process (fork does not copy timers); 0: none */
+    volatile sig_atomic_t armed;   /* a protected call is running under the clock */
+    volatile sig_atomic_t expired; /* its time is up */
     char id[17];
-    char last_error[512];
-    char mem_where[128]; /* "file:line: " of the rule line whose allocation was refused */
+    char mem_where[128];  /* "file:line: " of the rule line whose allocation was refused */
+    char time_where[128]; /* "file:line: " where the clock stopped the rules */
 };
 
 /* ----------------------------------------------------------------------
- * Allocator and budget
+ * Allocator and budgets
  * ----------------------------------------------------------------------
  */
 
+/* "file:line: " of the innermost rule line, without allocating. */
+static void rule_where(lua_State *L, char *out, size_t len)
+{
+    lua_Debug ar;
+
+    out[0] = '\0';
+    for (int level = 0; L && lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(out, len, "%s:%d: ", ar.short_src, ar.currentline);
+            return;
+        }
+}
+
 /* lua_Alloc with a cap, after Lua's own ltests.c: when ptr is NULL, osize is
- * a type tag, not a size. */
+ * a type tag, not a size. Once the clock has expired nothing may grow. */
 static void *rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     struct rules *r = ud;
@@ -63,16 +98,15 @@ static void *rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         r->mem_used -= osize;
         return NULL;
     }
+    if (nsize > osize && r->expired) {
+        if (!r->time_where[0])
+            rule_where(r->L, r->time_where, sizeof r->time_where);
+        return NULL; /* Lua raises a memory error; protected_call tells the truth */
+    }
     if (r->mem_limit && nsize > osize && r->mem_used + (nsize - osize) > r->mem_limit) {
         /* A memory error carries no position and calls no message handler:
-         * note the innermost rule line now. getinfo "Sl" does not allocate. */
-        lua_Debug ar;
-        for (int level = 0; r->L && lua_getstack(r->L, level, &ar); level++)
-            if (lua_getinfo(r->L, "Sl", &ar) && ar.currentline > 0) {
-                snprintf(r->mem_where, sizeof r->mem_where, "%s:%d: ", ar.short_src,
-                         ar.currentline);
-                break;
-            }
+         * note the innermost rule line now. */
+        rule_where(r->L, r->mem_where, sizeof r->mem_where);
         return NULL; /* Lua raises a memory error */
     }
     void *p = realloc(ptr, nsize);
@@ -81,199 +115,117 @@ static void *rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-/* Count hook: once the budget is spent, fire on every instruction so that a
+/* The hook: counts instructions, and stops the rules once a budget is
+ * spent. From then on it fires on every instruction and call, so that a
  * rule cannot swallow the error with pcall and carry on (as Redis does). */
 static void rules_hook(lua_State *L, lua_Debug *ar)
 {
     void *ud;
     struct rules *r;
 
-    (void)ar;
     lua_getallocf(L, &ud);
     r = ud;
+    if (r->expired) {
+        lua_sethook(L, rules_hook, LUA_MASKCALL | LUA_MASKCOUNT, 1);
+        if (!r->time_where[0])
+            rule_where(L, r->time_where, sizeof r->time_where);
+        lua_pushfstring(L, "%stime budget of %I ms exceeded", r->time_where,
+                        (lua_Integer)r->time_limit);
+        lua_error(L);
+    }
+    if (ar->event != LUA_HOOKCOUNT)
+        return;
     r->instr_used += HOOK_EVERY;
-    if (r->instr_used > r->lim.instructions) {
+    if (r->instr_used > r->instr_limit) {
         lua_sethook(L, rules_hook, LUA_MASKCOUNT, 1);
         /* Level 0: a hook has no frame, the running rule is at level 0.
          * lua_pushfstring knows no %ld: %I takes a lua_Integer. */
         luaL_where(L, 0);
         lua_pushfstring(L, "instruction budget of %I exceeded (endless loop?)",
-                        (lua_Integer)r->lim.instructions);
+                        (lua_Integer)r->instr_limit);
         lua_concat(L, 2);
         lua_error(L);
     }
 }
 
-static void budget_start(struct rules *r)
+/* SIGALRM from an engine's timer: that engine's call is out of time.
+ * lua_sethook may be called from a signal handler (ldebug.c). */
+static void on_timer(int sig, siginfo_t *si, void *uc)
+{
+    struct rules *r;
+
+    (void)sig;
+    (void)uc;
+    if (si->si_code != SI_TIMER || !(r = si->si_value.sival_ptr) || !r->armed)
+        return;
+    r->expired = 1;
+    lua_sethook(r->L, rules_hook, LUA_MASKCALL | LUA_MASKCOUNT, 1);
+}
+
+/* The engine's timer in this process (a forked worker makes its own). */
+static bool timer_ready(struct rules *r)
+{
+    struct sigevent sev;
+    struct sigaction sa;
+
+    if (r->timer_pid == getpid())
+        return true;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) != 0)
+        return false;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGALRM;
+    sev.sigev_value.sival_ptr = r;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &r->timer) != 0)
+        return false;
+    r->timer_pid = getpid();
+    return true;
+}
+
+static void timer_arm(struct rules *r, long ms)
+{
+    struct itimerspec its;
+
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = ms / 1000;
+    its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+    timer_settime(r->timer, 0, &its, NULL);
+}
+
+static void budget_start(struct rules *r, int factor)
 {
     r->instr_used = 0;
+    r->instr_limit = r->lim.instructions * factor;
+    r->time_limit = r->lim.time_ms * factor;
     r->mem_limit = r->mem_used + r->lim.memory;
+    r->expired = 0;
+    r->time_where[0] = '\0';
     lua_sethook(r->L, rules_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    if (r->time_limit > 0 && r->timer_pid != 0) { /* this process's: see timer_ready */
+        r->armed = 1;
+        timer_arm(r, r->time_limit);
+    }
 }
 
-static void budget_stop(struct rules *r)
+/* Returns whether the clock expired during the call. */
+static bool budget_stop(struct rules *r)
 {
+    bool expired;
+
+    /* Disarm first: a signal raised before returns with the syscall, so
+     * none can arrive once armed is cleared. */
+    if (r->armed)
+        timer_arm(r, 0);
+    r->armed = 0;
+    expired = r->expired;
+    r->expired = 0;
     lua_sethook(r->L, NULL, 0, 0);
     r->mem_limit = 0;
-}
-
-/* ----------------------------------------------------------------------
- * Sandbox
- * ----------------------------------------------------------------------
- */
-
-/* The libraries a rule may use (linit.c, cut down). */
-static const luaL_Reg safe_libs[] = {
-    {LUA_GNAME, luaopen_base},        {LUA_TABLIBNAME, luaopen_table},
-    {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
-    {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL},
-};
-
-/* Base functions copied into the sandbox; everything else of _G stays out. */
-static const char *const safe_base[] = {
-    "assert",   "error",  "getmetatable", "ipairs",   "next",   "pairs",        "pcall",
-    "rawequal", "rawget", "rawlen",       "rawset",   "select", "setmetatable", "tonumber",
-    "tostring", "type",   "xpcall",       "_VERSION", NULL,
-};
-
-static int sandbox_log(lua_State *L)
-{
-    void *ud;
-    struct rules *r;
-    const char *msg = luaL_checkstring(L, 1);
-
-    lua_getallocf(L, &ud);
-    r = ud;
-    if (r->lim.log)
-        fprintf(stderr, "rules: %s\n", msg);
-    return 0;
-}
-
-/* setmetatable refusing __gc: Lua runs finalizers with hooks off (lgc.c,
- * GCTM), so a looping one would escape the instruction budget. A __gc added
- * to the metatable afterwards does not mark the object (manual 2.5.3). */
-static int sandbox_setmetatable(lua_State *L)
-{
-    if (lua_type(L, 2) == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL)
-            return luaL_error(L, "__gc metamethods are not allowed in rules");
-        lua_pop(L, 1);
-    }
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's setmetatable */
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    return 1;
-}
-
-/* xpcall(f, h, ...) calling h after the error has unwound: Lua calls a
- * message handler with hooks off when the error comes from the count hook,
- * so a looping handler would escape the instruction budget. */
-static int sandbox_xpcall(lua_State *L)
-{
-    int n = lua_gettop(L);
-
-    luaL_checktype(L, 2, LUA_TFUNCTION);
-    luaL_checkstack(L, n + 1, NULL);
-    lua_pushboolean(L, 1); /* first result on success */
-    lua_pushvalue(L, 1);
-    for (int i = 3; i <= n; i++)
-        lua_pushvalue(L, i);
-    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK)
-        return lua_gettop(L) - n; /* true, results */
-    lua_pushvalue(L, 2);          /* ..., message, h */
-    lua_insert(L, -2);            /* ..., h, message */
-    lua_pcall(L, 1, 1, 0);        /* ..., handler result or its error */
-    lua_pushboolean(L, 0);
-    lua_insert(L, -2);
-    return 2; /* false, result */
-}
-
-static int env_index(lua_State *L)
-{
-    return luaL_error(L, "unknown global '%s'", luaL_optstring(L, 2, "?"));
-}
-
-static int env_newindex(lua_State *L)
-{
-    return luaL_error(L,
-                      "assignment to undeclared global '%s' (globals can only be defined "
-                      "while the rule files load)",
-                      luaL_optstring(L, 2, "?"));
-}
-
-/* Build the environment table and leave it in the registry. [-0, +0] */
-/* string.find for rules: plain search only. Lua patterns backtrack inside
- * C, where the instruction budget cannot stop them ("a*a*...b" runs for
- * ever), so match, gmatch and gsub are not offered and find never takes a
- * pattern. [-(2|3), +(1|2)] */
-static int sandbox_find(lua_State *L)
-{
-    lua_settop(L, 3);
-    lua_pushboolean(L, 1);                 /* plain */
-    lua_pushvalue(L, lua_upvalueindex(1)); /* s, needle, init, true, find */
-    lua_insert(L, 1);
-    lua_call(L, 4, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-static void sandbox_open(struct rules *r)
-{
-    lua_State *L = r->L;
-
-    for (const luaL_Reg *lib = safe_libs; lib->func; lib++) {
-        luaL_requiref(L, lib->name, lib->func, 1);
-        lua_pop(L, 1); /* remove lib */
-    }
-    /* The string library (also the methods of every string, s:find()). */
-    lua_getglobal(L, LUA_STRLIBNAME); /* string */
-    lua_getfield(L, -1, "find");
-    lua_pushcclosure(L, sandbox_find, 1);
-    lua_setfield(L, -2, "find");
-    const char *const patterns[] = {"match", "gmatch", "gsub", NULL};
-    for (int i = 0; patterns[i]; i++) {
-        lua_pushnil(L);
-        lua_setfield(L, -2, patterns[i]);
-    }
-    lua_pop(L, 1);   /* remove string */
-    lua_newtable(L); /* env */
-    for (int i = 0; safe_base[i]; i++) {
-        lua_getglobal(L, safe_base[i]);
-        lua_setfield(L, -2, safe_base[i]);
-    }
-    const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME,
-                                NULL};
-    for (int i = 0; libs[i]; i++) {
-        lua_getglobal(L, libs[i]);
-        lua_setfield(L, -2, libs[i]);
-    }
-    lua_pushcfunction(L, sandbox_log);
-    lua_setfield(L, -2, "log");
-    lua_getglobal(L, "setmetatable");
-    lua_pushcclosure(L, sandbox_setmetatable, 1);
-    lua_setfield(L, -2, "setmetatable");
-    lua_pushcfunction(L, sandbox_xpcall);
-    lua_setfield(L, -2, "xpcall");
-    lua_newtable(L); /* metatable of env: reading an unknown global is an error */
-    lua_pushcfunction(L, env_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushboolean(L, 0); /* setmetatable(_ENV, nil) must not undo that */
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
-    r->env_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops env */
-    rules_api_init(L);
-}
-
-/* After loading: new globals are an error too. [-0, +0] */
-static void sandbox_freeze(struct rules *r)
-{
-    lua_State *L = r->L;
-
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->env_ref); /* env */
-    lua_getmetatable(L, -1);                       /* env, mt */
-    lua_pushcfunction(L, env_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pop(L, 2); /* remove mt, env */
+    return expired;
 }
 
 /* Message handler: keep the message (its first line names file:line). */
@@ -300,22 +252,30 @@ static int msgh(lua_State *L)
     return 1;
 }
 
-/* Call the function below nargs arguments on the stack under the budget.
- * [-(nargs+1), +(nres or 1 message)] Returns the lua_pcall status. */
-static int protected_call(struct rules *r, int nargs, int nres)
+/* Call the function below nargs arguments on the stack under the budgets
+ * (factor times a case's). [-(nargs+1), +(nres or 1 message)] Returns the
+ * lua_pcall status. */
+static int protected_call(struct rules *r, int nargs, int nres, int factor)
 {
     lua_State *L = r->L;
     int base = lua_gettop(L) - nargs; /* function index */
     int st;
+    bool expired;
 
     lua_pushcfunction(L, msgh);
     lua_insert(L, base); /* put it under function and args */
-    budget_start(r);
     r->mem_where[0] = '\0';
+    budget_start(r, factor);
     st = lua_pcall(L, nargs, nres, base);
-    budget_stop(r);
+    expired = budget_stop(r);
     lua_remove(L, base); /* remove message handler */
-    if (st == LUA_ERRMEM) {
+    if (st != LUA_OK && expired) {
+        /* Whatever the error says (a refused allocation, an error the
+         * expiry caused), the cause is the clock. */
+        lua_pop(L, 1);
+        lua_pushfstring(L, "%stime budget of %I ms exceeded", r->time_where,
+                        (lua_Integer)r->time_limit);
+    } else if (st == LUA_ERRMEM) {
         lua_pop(L, 1);
         lua_pushfstring(L, "%smemory cap of %d KiB exceeded", r->mem_where,
                         (int)(r->lim.memory / 1024));
@@ -378,7 +338,7 @@ static enum status load_file(struct rules *r, const char *path, const struct buf
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->env_ref); /* chunk, env */
     if (!lua_setupvalue(L, -2, 1))                 /* chunk (its _ENV = env) */
         lua_pop(L, 1);
-    st = protected_call(r, 0, 0);
+    st = protected_call(r, 0, 0, LOAD_FACTOR);
     if (st != LUA_OK) {
         err_set(err, ST_ERULES, "rule file fails to load: %s", lua_tostring(L, -1));
         err_hint(err, "Fix the rule file; nothing was written.");
@@ -392,6 +352,7 @@ void rules_limits_default(struct rules_limits *lim)
 {
     lim->instructions = 5000000;
     lim->memory = 32u << 20;
+    lim->time_ms = 250;
     lim->log = false;
 }
 
@@ -414,7 +375,19 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
         free(r);
         return err_set(err, ST_ENOMEM, "could not create the Lua state");
     }
-    sandbox_open(r);
+    if (!timer_ready(r)) {
+        st = err_set(err, ST_EIO, "could not start the clock of the rules: %s", strerror(errno));
+        err_hint(err, "The rules run under a POSIX timer (timer_create) and SIGALRM; check that "
+                      "nothing blocks them.");
+        goto done;
+    }
+    if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8)) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    sandbox_open(r->L, r->lim.log);                 /* env */
+    r->env_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* pops env */
+    rules_api_init(r->L);
     sha256_init(&sha);
 
     snprintf(path, sizeof path, "%s/MANIFEST", dir);
@@ -467,8 +440,12 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
         goto done;
     }
     r->evaluate_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* env */
+    if (!sandbox_freeze(r->L, -1)) {
+        lua_pop(r->L, 1);
+        st = err_set(err, ST_ENOMEM, "out of memory freezing the rule set");
+        goto done;
+    }
     lua_pop(r->L, 1);
-    sandbox_freeze(r);
     lua_gc(r->L, LUA_GCCOLLECT);
 
     sha256_hex(&sha, hex);
@@ -496,11 +473,15 @@ const char *rules_id(const struct rules *r)
  * ----------------------------------------------------------------------
  */
 
-static int push_case_protected(lua_State *L)
+/* evaluate(case) for the charge at 2, with evaluate at 1: one protected
+ * call for building the case and running the rules. */
+static int eval_protected(lua_State *L)
 {
-    const struct charge *c = lua_touserdata(L, 1);
+    const struct charge *c = lua_touserdata(L, 2);
 
+    lua_settop(L, 1);
     rules_api_push_case(L, c);
+    lua_call(L, 1, 1);
     return 1;
 }
 
@@ -526,13 +507,19 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     int st;
 
     rec_fini(out);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->evaluate_ref); /* evaluate */
-    lua_pushcfunction(L, push_case_protected);          /* evaluate, pusher */
-    lua_pushlightuserdata(L, (void *)(uintptr_t)c);     /* evaluate, pusher, c */
-    st = protected_call(r, 1, 1);                       /* evaluate, case | message */
-    if (st == LUA_OK)
-        st = protected_call(r, 1, 1); /* result | message */
-    if (st != LUA_OK) {
+    if (!timer_ready(r))
+        return err_set(err, ST_EIO, "could not start the clock of the rules in process %ld: %s",
+                       (long)getpid(), strerror(errno));
+    lua_pushcfunction(L, eval_protected);               /* fn */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->evaluate_ref); /* fn, evaluate */
+    lua_pushlightuserdata(L, (void *)(uintptr_t)c);     /* fn, evaluate, c */
+    st = protected_call(r, 2, 1, 1);                    /* result | message */
+    if (st == LUA_OK && !sandbox_shared_check(L, msg, sizeof msg)) {
+        char full[600];
+        snprintf(full, sizeof full, "rule error: %s", msg);
+        set_error(out, full);
+        lua_settop(L, top);
+    } else if (st != LUA_OK) {
         snprintf(msg, sizeof msg, "rule error: %s", lua_tostring(L, -1));
         set_error(out, msg);
         lua_settop(L, top);
@@ -565,6 +552,8 @@ void rules_free(struct rules *r)
 {
     if (!r)
         return;
+    if (r->timer_pid == getpid())
+        timer_delete(r->timer);
     if (r->L)
         lua_close(r->L);
     free(r);

@@ -3,12 +3,13 @@
  *     The rule engine: loads the Lua rule set named by lua-rules/MANIFEST
  *     into a sandbox and evaluates one charge at a time.
  *
- * The sandbox offers the base library without dofile, loadfile, load,
- * require, collectgarbage and print, plus string, table, math and utf8. No
- * io, os, debug or package. Files are loaded as text only (no bytecode).
- * Globals may be defined while the files load; afterwards the environment is
- * frozen and an unknown global is an error. Every call (loading included)
- * runs under an instruction budget and a memory cap.
+ * The sandbox (sandbox.h) offers the base library without dofile,
+ * loadfile, load, require, collectgarbage and print, plus string, table,
+ * math and utf8, cut down. No io, os, debug or package. Files are loaded as
+ * text only (no bytecode). Globals may be defined while the files load;
+ * afterwards everything the rules share is frozen, so that no case can
+ * change what the next one sees. Every call (loading included) runs under
+ * an instruction budget, a wall-clock budget and a memory cap.
  *
  * batch/rules.h
  *-------------------------------------------------------------------------
@@ -25,12 +26,13 @@
 struct rules;
 
 struct rules_limits {
-    long instructions; /* VM instructions per case (and for loading) */
+    long instructions; /* VM instructions per case (loading: 20 times as many) */
     size_t memory;     /* bytes the rules may allocate per case (and for loading) */
+    long time_ms;      /* wall-clock milliseconds per case (loading: 20 times); 0: none */
     bool log;          /* show log() output of the rules on standard error */
 };
 
-/* Defaults: 5 million instructions, 32 MiB. */
+/* Defaults: 5 million instructions, 32 MiB, 250 ms. */
 void rules_limits_default(struct rules_limits *lim);
 
 /* Load the rule set in dir: read MANIFEST, compile and run each file,
@@ -45,9 +47,12 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
 const char *rules_id(const struct rules *r);
 
 /* Evaluate charge c into *out (rec_fini'd first, then owned by the caller).
- * A rule error (raised error, budget or memory cap, malformed result) is not
- * a failure of this call: *out gets status "error" and a message naming the
- * rule file and line. Returns ST_ENOMEM only when the host itself fails. */
+ * A rule error (raised error, a budget or the memory cap exceeded, a change
+ * to shared state, a malformed or oversized result) is not a failure of
+ * this call: *out gets status "error" and a message naming the rule file
+ * and line. Returns ST_ENOMEM or ST_EIO only when the host itself fails.
+ * The first call in a process (a forked worker) starts the engine's clock
+ * there. Installs a SIGALRM handler (rules_load does too). */
 enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out, struct err *err);
 
 void rules_free(struct rules *r);

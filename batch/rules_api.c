@@ -19,6 +19,7 @@
 #include "rules_api.h"
 
 #include "buf.h"
+#include "sandbox.h"
 #include "value.h"
 
 #include <lauxlib.h>
@@ -40,13 +41,19 @@ static int unknown_case_field(lua_State *L)
 
 void rules_api_init(lua_State *L)
 {
+    /* __metatable: a case cannot reach these (shared) metatables and change
+     * how the next case's facts read. */
     luaL_newmetatable(L, RULES_ACT_MT); /* mt */
     lua_pushcfunction(L, unknown_fact);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1); /* remove mt */
     luaL_newmetatable(L, RULES_CASE_MT);
     lua_pushcfunction(L, unknown_case_field);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
 }
 
@@ -116,8 +123,27 @@ void rules_api_push_case(lua_State *L, const struct charge *c)
  */
 
 /* Serialise the Lua value at idx as JSON (trace). Keys of objects are
- * sorted so that the same trace always gives the same text. */
+ * sorted so that the same trace always gives the same text. The caps are
+ * checked as the text grows, so that an oversized trace costs no more than
+ * the cap to refuse (a table may be referenced many times). */
 static bool to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, size_t len);
+
+static bool too_big(const struct buf *b, char *msg, size_t len)
+{
+    if (b->len <= RULES_TRACE_MAX)
+        return false;
+    snprintf(msg, len,
+             "trace: longer than %d KiB (keep the trace to the steps, facts and notes that "
+             "explain the result)",
+             RULES_TRACE_MAX / 1024);
+    return true;
+}
+
+static bool oom(char *msg, size_t len)
+{
+    snprintf(msg, len, "out of memory reading the result");
+    return false;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -126,35 +152,43 @@ static int cmp_str(const void *a, const void *b)
 
 static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, size_t len)
 {
-    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    lua_Integer n;
     size_t nkeys = 0;
     bool ok = true;
+
+    sandbox_contents(L, idx); /* a table of the rule files, shown as it reads */
+    n = (lua_Integer)lua_rawlen(L, idx);
 
     /* An array when its keys are exactly 1..n. */
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        nkeys++;
         lua_pop(L, 1);
+        if (++nkeys > RULES_TRACE_ENTRIES) {
+            lua_pop(L, 1);
+            snprintf(msg, len, "trace: a table of more than %d entries", RULES_TRACE_ENTRIES);
+            return false;
+        }
     }
     if (nkeys == 0)
         return buf_adds(b, "[]"); /* an empty trace is an empty array */
     if (n > 0 && (size_t)n == nkeys) {
-        buf_addc(b, '[');
+        if (!buf_addc(b, '['))
+            return oom(msg, len);
         for (lua_Integer i = 1; ok && i <= n; i++) {
-            if (i > 1)
-                buf_addc(b, ',');
+            if (i > 1 && !buf_addc(b, ','))
+                return oom(msg, len);
             lua_rawgeti(L, idx, i);
             ok = to_json(L, lua_gettop(L), b, depth + 1, msg, len);
             lua_pop(L, 1);
         }
-        return ok && buf_addc(b, ']');
+        if (ok && !buf_addc(b, ']'))
+            return oom(msg, len);
+        return ok && !too_big(b, msg, len);
     }
     const char **keys = calloc(nkeys, sizeof *keys);
     size_t k = 0;
-    if (!keys) {
-        snprintf(msg, len, "out of memory");
-        return false;
-    }
+    if (!keys)
+        return oom(msg, len);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1); /* keep key */
@@ -168,18 +202,27 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
         keys[k++] = lua_tostring(L, -1); /* anchored by the table */
     }
     qsort(keys, k, sizeof *keys, cmp_str);
-    buf_addc(b, '{');
+    if (!buf_addc(b, '{'))
+        ok = oom(msg, len);
     for (size_t i = 0; ok && i < k; i++) {
-        if (i > 0)
-            buf_addc(b, ',');
-        buf_add_json_str(b, keys[i], strlen(keys[i]));
-        buf_addc(b, ':');
-        lua_getfield(L, idx, keys[i]);
+        if ((i > 0 && !buf_addc(b, ',')) || !buf_add_json_str(b, keys[i], strlen(keys[i])) ||
+            !buf_addc(b, ':')) {
+            ok = oom(msg, len);
+            break;
+        }
+        if (too_big(b, msg, len)) {
+            ok = false;
+            break;
+        }
+        lua_pushstring(L, keys[i]);
+        lua_rawget(L, idx);
         ok = to_json(L, lua_gettop(L), b, depth + 1, msg, len);
         lua_pop(L, 1);
     }
     free(keys);
-    return ok && buf_addc(b, '}');
+    if (ok && !buf_addc(b, '}'))
+        return oom(msg, len);
+    return ok && !too_big(b, msg, len);
 }
 
 static bool to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, size_t len)
@@ -189,23 +232,28 @@ static bool to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, 
         return false;
     }
     switch (lua_type(L, idx)) {
-    case LUA_TNIL: return buf_adds(b, "null");
-    case LUA_TBOOLEAN: return buf_adds(b, lua_toboolean(L, idx) ? "true" : "false");
+    case LUA_TNIL: return buf_adds(b, "null") || oom(msg, len);
+    case LUA_TBOOLEAN:
+        return buf_adds(b, lua_toboolean(L, idx) ? "true" : "false") || oom(msg, len);
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx))
-            return buf_addi(b, (int64_t)lua_tointeger(L, idx));
+            return buf_addi(b, (int64_t)lua_tointeger(L, idx)) || oom(msg, len);
         {
             double d = lua_tonumber(L, idx);
-            return isfinite(d) ? buf_printf(b, "%.17g", d) : buf_adds(b, "null");
+            return (isfinite(d) ? buf_printf(b, "%.17g", d) : buf_adds(b, "null")) || oom(msg, len);
         }
     case LUA_TSTRING: {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
+        if (b->len + n > RULES_TRACE_MAX) { /* refused before it is copied */
+            struct buf would = {.len = b->len + n};
+            return !too_big(&would, msg, len);
+        }
         if (!utf8_valid(s, n) || memchr(s, '\0', n)) {
             snprintf(msg, len, "trace: a string is not valid UTF-8 text (or holds a NUL byte)");
             return false;
         }
-        return buf_add_json_str(b, s, n);
+        return (buf_add_json_str(b, s, n) || oom(msg, len)) && !too_big(b, msg, len);
     }
     case LUA_TTABLE: return table_to_json(L, idx, b, depth, msg, len);
     default:
@@ -224,6 +272,7 @@ static bool read_list(lua_State *L, int idx, const char *name, struct buf *b, ch
                  luaL_typename(L, idx));
         return false;
     }
+    sandbox_contents(L, idx);
     n = (lua_Integer)lua_rawlen(L, idx);
     buf_reset(b);
     for (lua_Integer i = 1; i <= n; i++) {
@@ -238,15 +287,21 @@ static bool read_list(lua_State *L, int idx, const char *name, struct buf *b, ch
             return false;
         }
         s = lua_tolstring(L, -1, &sl);
+        if (b->len + sl + 1 > RULES_TEXT_MAX) {
+            snprintf(msg, len, "'%s' is longer than %d bytes", name, RULES_TEXT_MAX);
+            lua_pop(L, 1);
+            return false;
+        }
         if (sl == 0 || memchr(s, ';', sl) || !utf8_valid(s, sl)) {
             snprintf(msg, len, "'%s'[%lld] must be a non-empty UTF-8 string without ';'", name,
                      (long long)i);
             lua_pop(L, 1);
             return false;
         }
-        if (i > 1)
-            buf_addc(b, ';');
-        buf_add(b, s, sl);
+        if ((i > 1 && !buf_addc(b, ';')) || !buf_add(b, s, sl)) {
+            lua_pop(L, 1);
+            return oom(msg, len);
+        }
         lua_pop(L, 1);
     }
     return true;
@@ -300,8 +355,12 @@ static bool read_field(lua_State *L, int vidx, int f, struct rec *out, struct bu
         if (t != LUA_TSTRING)
             break;
         s = lua_tolstring(L, vidx, &sl);
-        if (!utf8_valid(s, sl)) {
-            snprintf(msg, len, "'%s' is not valid UTF-8", d->name);
+        if (sl > RULES_TEXT_MAX) {
+            snprintf(msg, len, "'%s' is longer than %d bytes", d->name, RULES_TEXT_MAX);
+            return false;
+        }
+        if (!utf8_valid(s, sl) || memchr(s, '\0', sl)) {
+            snprintf(msg, len, "'%s' is not valid UTF-8 text (or holds a NUL byte)", d->name);
             return false;
         }
         return rec_set_text(out, (enum rec_field)f, s);
@@ -326,6 +385,7 @@ bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_
         snprintf(msg, len, "evaluate() must return a table (got a %s)", luaL_typename(L, idx));
         return false;
     }
+    sandbox_contents(L, idx);
     lua_pushnil(L);
     while (ok && lua_next(L, idx)) { /* key, value */
         int f;

@@ -19,6 +19,13 @@
 #define RULES_ACT_MT "sentencer.act"
 #define RULES_CASE_MT "sentencer.case"
 
+/* Caps on a result, checked as it is read: an oversized result makes the
+ * case an error, never the run. The trace is serialised JSON; a text or
+ * list column is its ';'-joined text. */
+#define RULES_TRACE_MAX (64 * 1024)
+#define RULES_TRACE_ENTRIES 4096 /* entries of one trace table */
+#define RULES_TEXT_MAX 4096
+
 /* Create the metatables above in the registry. [-0, +0] */
 void rules_api_init(lua_State *L);
 
@@ -27,8 +34,9 @@ void rules_api_init(lua_State *L);
 void rules_api_push_case(lua_State *L, const struct charge *c);
 
 /* Read the result table at index idx into *out (which must be zeroed).
- * On a malformed result write a message into msg and return false; *out may
- * then hold partial values (the caller resets it). [-0, +0] */
+ * On a malformed or oversized result write a message into msg and return
+ * false; *out may then hold partial values (the caller resets it). Raises
+ * no Lua error and calls no metamethod. [-0, +0] */
 bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_t msg_len);
 
 #endif

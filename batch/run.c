@@ -99,6 +99,29 @@ static void progress_show(struct progress *p, long done, bool final)
     fprintf(stderr, p->tty && !final ? "   " : "\n");
 }
 
+/* Seconds a signalled run may go on evaluating the chunk in hand before it
+ * gives the chunk up (rolled back: its charges go back to the pool). */
+#define STOP_GRACE 2.0
+
+/* Evaluate the chunk; false when a signal came and the chunk could not be
+ * finished within STOP_GRACE (each case takes at most its time budget). */
+static bool evaluate_chunk(struct rules *rules, const struct charge *cs, struct rec *recs, size_t n,
+                           enum status *st, struct err *err)
+{
+    double signalled_at = 0;
+
+    for (size_t i = 0; i < n && *st == ST_OK; i++) {
+        if (got_signal) {
+            if (signalled_at == 0)
+                signalled_at = now_seconds();
+            else if (now_seconds() - signalled_at > STOP_GRACE)
+                return false;
+        }
+        *st = rules_eval(rules, &cs[i], &recs[i], err);
+    }
+    return true;
+}
+
 /* Claim, evaluate and store chunks until nothing is pending, the limit is
  * reached or a signal arrives. */
 static enum status work(struct ctx *ctx, struct rules *rules, const struct db_run *run, long limit,
@@ -106,6 +129,7 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
 {
     struct db *db;
     enum status st;
+    bool abandoned = false;
 
     *evaluated = 0;
     if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
@@ -122,13 +146,17 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
             break;
         if (!(recs = calloc(n, sizeof *recs)))
             st = err_set(err, ST_ENOMEM, "out of memory");
-        for (size_t i = 0; i < n && st == ST_OK; i++)
-            st = rules_eval(rules, &cs[i], &recs[i], err);
-        if (st == ST_OK)
-            st = db_store(db, run, cs, recs, n, err);
-        else
+        else if (!evaluate_chunk(rules, cs, recs, n, &st, err)) {
+            log_info("stopping: the chunk in hand (%zu cases) was given up; its cases stay "
+                     "pending",
+                     n);
+            abandoned = true;
+        }
+        if (abandoned || st != ST_OK)
             db_rollback(db);
-        if (st == ST_OK) {
+        else
+            st = db_store(db, run, cs, recs, n, err);
+        if (st == ST_OK && !abandoned) {
             *evaluated += (long)n;
             if (progress)
                 progress_show(progress, *evaluated, false);
@@ -140,7 +168,7 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
         }
         free(cs);
         free(recs);
-        if (st != ST_OK)
+        if (st != ST_OK || abandoned)
             break;
     }
     db_close(db);
@@ -220,8 +248,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
     }
     if (progress && progress->tty) {
         struct db_table *t = NULL;
-        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && t->nrows == 1 &&
-            t->cells[0])
+        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && t->nrows == 1 && t->cells[0])
             progress_show(progress, atol(t->cells[0]), true);
         db_table_free(t);
     }
@@ -249,6 +276,8 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_default(&lim);
     lim.log = ctx->opt.verbose;
+    if (ctx->opt.case_time_ms > 0)
+        lim.time_ms = ctx->opt.case_time_ms;
     if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
         return st;
     {
@@ -318,8 +347,8 @@ done:
     if (run.id > 0) {
         struct err ferr;
         err_clear(&ferr);
-        if (db_run_end(db, &run, state, out_dir[0] ? out_dir : NULL,
-                          st == ST_OK ? NULL : err->msg, &ferr) != ST_OK)
+        if (db_run_end(db, &run, state, out_dir[0] ? out_dir : NULL, st == ST_OK ? NULL : err->msg,
+                       &ferr) != ST_OK)
             log_err(&ferr);
     }
     if (st == ST_OK) {

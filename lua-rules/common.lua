@@ -42,6 +42,29 @@ function common.round(x)
     return floor(x + 0.5 + 1e-9)
 end
 
+-- Integer arithmetic on facts that refuses to wrap around. Lua integers
+-- wrap silently: two acts of 2^63 - 1 helped parties would sum to -2 and
+-- fall below every threshold. Facts are never negative (the import refuses
+-- them), so only the upper bound can be crossed; the case then becomes an
+-- error naming what could not be computed.
+local MAXINT = math.maxinteger
+
+function common.add(a, b, what)
+    if b > 0 and a > MAXINT - b then
+        error(what .. " is too large to compute (more than " .. MAXINT .. ")", 2)
+    end
+    return a + b
+end
+local add = common.add
+
+function common.mul(a, b, what)
+    if a ~= 0 and b > MAXINT // a then
+        error(what .. " is too large to compute (more than " .. MAXINT .. ")", 2)
+    end
+    return a * b
+end
+local mul = common.mul
+
 function common.clamp(x, lo, hi)
     if x < lo then return lo end
     if x > hi then return hi end
@@ -215,7 +238,7 @@ local function eval_test(t, f)
         for j = 1, #facts do
             local v = f[facts[j]]
             if v >= t.thr[j] then single = true end
-            sum = sum + v * t.weight[j]
+            sum = add(sum, mul(v, t.weight[j], t.step), t.step)
         end
         if sum >= t.total then
             return not single, (sum - t.total) // t.total, sum < t.minor_total, sum, true
@@ -382,7 +405,7 @@ function common.accumulate(off, acts)
         local name, s = sums[i], 0
         for k = 1, #acts do
             local a = acts[k]
-            s = s + a[name]
+            s = add(s, a[name], "the sum of " .. name .. " over the acts")
             if a.assumed[name] then assumed[name] = true end
         end
         f[name] = s

@@ -227,14 +227,15 @@ local function fine_amount(ctx, off, b2)
     local income = off.uses_income and ctx.income or 0
     local fen
     if ctx.person then
-        fen = FINE.person_base + FINE.person_per_month * term
-            + income * FINE.person_income_pct // 100
+        fen = common.add(FINE.person_base + FINE.person_per_month * term,
+                         common.mul(income, FINE.person_income_pct, "the fine") // 100, "the fine")
         if ctx.minor then fen = fen * FINE.minor_pct // 100 end
     else
-        fen = FINE.unit_base + FINE.unit_per_month * term + income * FINE.unit_income_pct // 100
+        fen = common.add(FINE.unit_base + FINE.unit_per_month * term,
+                         common.mul(income, FINE.unit_income_pct, "the fine") // 100, "the fine")
     end
     local r = FINE.round_to
-    fen = (fen + r // 2) // r * r
+    fen = common.add(fen, r // 2, "the fine") // r * r
     local floor = ctx.person and (ctx.minor and FINE.minor_floor or FINE.floor)
         or FINE.unit_floor or 0
     if fen < floor then fen = floor end

@@ -1106,6 +1106,58 @@ static void the_generator_covers_the_interesting_cases(void **state)
     assert_true(kinds[K_SURVEILLANCE] > 0);
 }
 
+/* Facts at the largest integer: sums and products must not wrap around
+ * (two acts of INT64_MAX helped parties once summed to -2 and met no
+ * threshold). Every such charge of Art. 287-2 whose helped crime is proven
+ * (else I2019 Art. 12 para 2 decides, on other terms) either meets the
+ * threshold or is an error that says the sum is too large to compute. */
+static void huge_facts_never_wrap_around(void **state)
+{
+    struct fx *fx = *state;
+    static const enum case_field huge[] = {F_HELPED_PARTIES, F_PAYMENT_SETTLED_YUAN,
+                                           F_ILLEGAL_INCOME_YUAN};
+    long errors = 0, met = 0;
+
+    for (size_t k = 0; k < sizeof huge / sizeof huge[0]; k++)
+        for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
+            struct charge c = {0};
+            struct rec r = {0};
+            const struct rec *base = &fx->base[O_287_2][i];
+
+            bool unproven = false;
+
+            for (size_t a = 0; a < fx->charges[O_287_2][i].n_acts; a++)
+                unproven |= fx->charges[O_287_2][i].acts[a].present[F_HELPED_CRIME_UNPROVEN] &&
+                            fx->charges[O_287_2][i].acts[a].num[F_HELPED_CRIME_UNPROVEN];
+            if (base->num[R_STATUS] != 0 || unproven)
+                continue; /* excluded by date or age, or para 2 decides */
+            clone_charge(&c, &fx->charges[O_287_2][i], -1);
+            for (size_t a = 0; a < c.n_acts; a++)
+                set_num(&c.acts[a], huge[k], INT64_MAX);
+            eval(fx, &c, &r);
+            fx->checked++;
+            if (r.num[R_STATUS] == 1 && r.text[R_ERROR] &&
+                strstr(r.text[R_ERROR], "too large to compute")) {
+                errors++;
+            } else if (r.num[R_STATUS] == 0 && yes(&r, R_THRESHOLD_MET)) {
+                met++;
+            } else {
+                struct buf b = {0};
+                describe_charge(&b, &c);
+                describe_rec(&b, "result", &r);
+                fx->failures++;
+                print_error("%s = INT64_MAX on every act:\n%s", case_fields[huge[k]].name, b.data);
+                buf_fini(&b);
+            }
+            rec_fini(&r);
+            charge_fini(&c);
+        }
+    print_message("huge facts: %ld checks, %ld met, %ld too large to compute, %ld failures\n",
+                  fx->checked, met, errors, fx->failures);
+    assert_int_equal(fx->failures, 0);
+    assert_true(errors > 0 && met > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1114,6 +1166,7 @@ int main(void)
         cmocka_unit_test_setup(mitigating_circumstances_never_make_it_harsher, reset_counts),
         cmocka_unit_test_setup(aggravating_circumstances_never_make_it_lighter, reset_counts),
         cmocka_unit_test_setup(larger_amounts_and_counts_never_make_it_lighter, reset_counts),
+        cmocka_unit_test_setup(huge_facts_never_wrap_around, reset_counts),
     };
 
     return cmocka_run_group_tests(tests, set_up, tear_down);

@@ -695,14 +695,16 @@ static void bytecode_is_refused(void **state)
     load_fails(f, "binary", "mode is 't'", NULL);
 }
 
-static void string_dump_output_cannot_be_loaded_back(void **state)
+static void string_dump_and_load_are_not_offered(void **state)
 {
     struct fixture *f = *state;
 
     one_file(f, "local code = string.dump(function() return 1 end)\n"
-                "local fn = load(code)\n"
                 "function evaluate(c) return {} end\n");
-    load_fails(f, "rules.lua:2:", "unknown global 'load'", NULL);
+    load_fails(f, "rules.lua:1:", "dump", NULL);
+    one_file(f, "local fn = load('return 1')\n"
+                "function evaluate(c) return {} end\n");
+    load_fails(f, "rules.lua:1:", "unknown global 'load'", NULL);
 }
 
 /* ----------------------------------------------------------------------
@@ -715,17 +717,21 @@ static void globals_defined_while_loading_are_shared_by_later_files(void **state
     struct fixture *f = *state;
 
     put(f, "MANIFEST", "params.lua\ncommon.lua\nevaluate.lua\n");
-    put(f, "params.lua", "PARAMS = {months = 8}\ncounter = 0\n");
+    put(f, "params.lua", "PARAMS = {months = 8}\ncounter = 1\n");
     put(f, "common.lua", OK_FN "function result(n) return ok{review_flags = {'m' .. n}} end\n");
     put(f, "evaluate.lua",
         "function evaluate(c)\n"
-        "  counter = counter + 1 -- existing globals can be updated\n"
+        "  if c.acts[1].helped_parties == 1 then counter = counter + 1 end\n"
         "  return result(PARAMS.months + counter)\n"
         "end\n");
     load_ok(f);
     eval(f);
     assert_case_ok(f);
     assert_string_equal(f->rec.text[R_REVIEW_FLAGS], "m9");
+    /* Read-only once loaded: a case that would change one is an error. */
+    set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
+    eval(f);
+    assert_case_error(f, "evaluate.lua:2:", "global 'counter'", "read-only", NULL);
 }
 
 static void assigning_a_new_global_inside_evaluate_is_a_case_error(void **state)
@@ -753,7 +759,7 @@ static void the_frozen_environment_cannot_be_unfrozen(void **state)
                       "end\n");
     load_ok(f);
     eval(f);
-    assert_case_error(f, "rules.lua:3:", "protected metatable", NULL);
+    assert_case_error(f, "rules.lua:3:", "may not change _ENV", NULL);
 }
 
 /* Patterns backtrack inside C, out of the budget's reach: only plain find. */
@@ -897,6 +903,238 @@ static void an_endless_loop_while_loading_fails_the_load(void **state)
     t0 = now();
     load_fails(f, "rules.lua:2:", "instruction budget", NULL);
     assert_true(now() - t0 < 5.0);
+}
+
+/* ----------------------------------------------------------------------
+ * The clock
+ * ----------------------------------------------------------------------
+ */
+
+/* A rule that runs inside C library calls, where the instruction count
+ * does not reach: each must end as a case error naming the time budget (or,
+ * for string.rep of nothing, at once), well within a second, and leave the
+ * engine fit for the next case. */
+struct slow_call {
+    const char *code;   /* the body of evaluate() when helped_parties is 0 */
+    const char *needle; /* in the case error, or NULL: the case must be ok */
+};
+
+static void library_calls_are_bounded_by_the_clock(void **state)
+{
+    struct fixture *f = *state;
+    static const struct slow_call calls[] = {
+        /* returns "" without looping math.maxinteger times */
+        {"local s = string.rep('', math.maxinteger) assert(s == '')\n"
+         "assert(string.rep('ab', 3, ',') == 'ab,ab,ab')",
+         NULL},
+        /* table.concat and table.move calling C metamethods without end */
+        {"local t = setmetatable({}, {__index = type})\n"
+         "table.concat(t, '', 1, math.maxinteger)",
+         "time budget of 200 ms"},
+        {"local t = setmetatable({}, {__index = rawlen})\n"
+         "local u = setmetatable({}, {__newindex = rawequal})\n"
+         "table.move(t, 1, math.maxinteger // 2, 1, u)",
+         "time budget of 200 ms"},
+        /* plain find of a 1 MiB needle in 2 MiB: linear, so done in time */
+        {"local h = string.rep('a', 2 * 1024 * 1024)\n"
+         "local n = string.rep('a', 1024 * 1024 - 1) .. 'b'\n"
+         "assert(string.find(h, n) == nil and h:find('aaa', -2) == nil)\n"
+         "assert(('xaby'):find('ab') == 2 and ('xaby'):find('', 3) == 3)",
+         NULL},
+        /* quadratic concatenation, under the instruction budget */
+        {"local s = '' for i = 1, 300000 do s = s .. 'xx' end", "time budget of 200 ms"},
+        /* the time error swallowed by pcall, again and again */
+        {"while true do pcall(function() local s = '' "
+         "for i = 1, 1e9 do s = s .. 'x' end end) end",
+         "time budget of 200 ms"},
+        {"local t = {} for i = 1, 200000 do t[i] = i end table.sort(t)", "table.sort"},
+    };
+    double t0;
+    char text[1024];
+
+    f->lim.instructions = 2000000000L; /* the clock, not the count, must stop these */
+    f->lim.memory = 64u << 20;
+    f->lim.time_ms = 200;
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        snprintf(text, sizeof text,
+                 OK_FN "function evaluate(c)\n"
+                       "  if c.acts[1].helped_parties == 1 then return ok() end\n"
+                       "%s\n"
+                       "  return ok()\n"
+                       "end\n",
+                 calls[i].code);
+        one_file(f, text);
+        load_ok(f);
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 0);
+        t0 = now();
+        eval(f);
+        if (now() - t0 > 2.0)
+            fail_msg("call %zu took %.1f s", i, now() - t0);
+        if (calls[i].needle) {
+            assert_case_error(f, "rules.lua:", calls[i].needle, NULL);
+        } else {
+            assert_case_ok(f);
+        }
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
+        eval(f);
+        assert_case_ok(f);
+    }
+}
+
+static void an_endless_loop_while_loading_is_stopped_by_the_clock(void **state)
+{
+    struct fixture *f = *state;
+    double t0;
+
+    f->lim.instructions = 2000000000L;
+    f->lim.time_ms = 20; /* loading gets 20 times that */
+    one_file(f, "local s = ''\nfor i = 1, 1e9 do s = s .. 'x' end\n");
+    t0 = now();
+    load_fails(f, "rules.lua:2:", "time budget of 400 ms", NULL);
+    assert_true(now() - t0 < 3.0);
+}
+
+/* ----------------------------------------------------------------------
+ * Isolation between cases
+ * ----------------------------------------------------------------------
+ */
+
+/* Each hostile case tries to change what the rules share; it must become
+ * a case error naming what it tried to change, and the next case must get
+ * exactly what it got before. */
+struct hostile {
+    const char *code;   /* run when helped_parties is 1 */
+    const char *needle; /* in the case error */
+};
+
+static void no_case_can_change_what_the_next_case_sees(void **state)
+{
+    struct fixture *f = *state;
+    static const struct hostile attempts[] = {
+        {"PARAMS.steps.months = PARAMS.steps.months * 2", "PARAMS.steps.months"},
+        {"PARAMS.months = nil", "PARAMS.months"},
+        {"rawset(PARAMS.steps, 'months', 99)", "PARAMS.steps"},
+        {"table.insert(PARAMS.list, 'x')", "PARAMS.list"},
+        {"table.remove(PARAMS.list)", "PARAMS.list"},
+        {"table.sort(PARAMS.list, function(a, b) return a > b end)", "PARAMS.list"},
+        {"OFFENSES.help.run = function() return 99 end", "OFFENSES.help.run"},
+        {"OFFENSES.help = {run = function() return 99 end}", "OFFENSES.help"},
+        {"setmetatable(PARAMS, {__index = function() return 99 end})", "PARAMS"},
+        {"getmetatable(setmetatable({}, STRICT)).__index = function() return 99 end",
+         "STRICT.__index"},
+        {"rawset(_ENV, 'newglobal', 1)", "_ENV"},
+        {"rawset(_ENV, 'PARAMS', {})", "_ENV"},
+        {"PARAMS = {}", "global 'PARAMS'"},
+        {"string.upper = string.lower", "string.upper"},
+        {"math.floor = math.ceil", "math.floor"},
+        {"local mt = getmetatable('') mt.__index = {}", "index a boolean"},
+        {"counter = counter + 1", "global 'counter'"},
+        {"bump()", "'hidden'"},
+        {"setmetatable(c.acts[1], nil)", "protected metatable"},
+    };
+    char first[64];
+
+    put(f, "MANIFEST", "params.lua\nrules.lua\n");
+    put(f, "params.lua",
+        "PARAMS = {months = 8, steps = {months = 2}, list = {'a', 'b'}}\n"
+        "OFFENSES = {help = {run = function(n) return n end}}\n"
+        "STRICT = {__index = function(_, k) error('no fact ' .. k) end}\n"
+        "counter = 0\n"
+        "local hidden = 1\n"
+        "function bump() hidden = hidden + 1 end\n"
+        "function hidden_value() return hidden end\n");
+    put(f, "rules.lua",
+        OK_FN
+        "function evaluate(c)\n"
+        "  local n = c.acts[1].helped_parties\n"
+        "  if n ~= 0 then HOSTILE(c) end\n"
+        "  local f = setmetatable({x = 1}, STRICT)\n"
+        "  assert(getmetatable(f) == STRICT and not pcall(function() return f.y end))\n"
+        "  local keys = {}\n"
+        "  for k in pairs(PARAMS) do keys[#keys + 1] = k end\n"
+        "  table.sort(keys)\n"
+        "  assert(#keys == 3 and next(PARAMS) ~= nil and rawget(PARAMS, 'months') == 8)\n"
+        "  assert(#PARAMS.list == 2 and rawlen(PARAMS.list) == 2)\n"
+        "  assert(table.concat(PARAMS.list, ',') == 'a,b' and select(2, ipairs(PARAMS.list)))\n"
+        "  local months = OFFENSES.help.run(PARAMS.months + PARAMS.steps.months * 2)\n"
+        "  return ok{review_flags = {'m' .. months .. ('x'):upper() .. math.floor(1.5)"
+        " .. counter .. hidden_value() .. table.concat(keys, '+')},"
+        " citations = PARAMS.list}\n"
+        "end\n");
+    for (size_t i = 0; i < sizeof attempts / sizeof attempts[0]; i++) {
+        char hostile[512];
+
+        /* The hostile code goes into a global function of its own file. */
+        snprintf(hostile, sizeof hostile, "function HOSTILE(c)\n\n%s\nend\n", attempts[i].code);
+        put(f, "MANIFEST", "params.lua\nhostile.lua\nrules.lua\n");
+        put(f, "hostile.lua", hostile);
+        load_ok(f);
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 0);
+        eval(f);
+        assert_case_ok(f);
+        snprintf(first, sizeof first, "%s", f->rec.text[R_REVIEW_FLAGS]);
+        assert_string_equal(first, "m12X101list+months+steps");
+        assert_string_equal(f->rec.text[R_CITATIONS], "a;b");
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
+        eval(f);
+        if (f->rec.num[R_STATUS] != 1 || !strstr(f->rec.text[R_ERROR], attempts[i].needle))
+            fail_msg("attempt %zu (%s): got %s", i, attempts[i].code,
+                     f->rec.num[R_STATUS] ? f->rec.text[R_ERROR] : "status ok");
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 0);
+        eval(f);
+        assert_case_ok(f);
+        if (strcmp(f->rec.text[R_REVIEW_FLAGS], first) != 0)
+            fail_msg("after attempt %zu (%s): %s, before %s", i, attempts[i].code,
+                     f->rec.text[R_REVIEW_FLAGS], first);
+    }
+}
+
+/* ----------------------------------------------------------------------
+ * Oversized results
+ * ----------------------------------------------------------------------
+ */
+
+static void oversized_results_make_the_case_an_error_quickly(void **state)
+{
+    struct fixture *f = *state;
+    static const struct slow_call results[] = {
+        /* 64 references to one 5 MB string */
+        {"local s = string.rep('x', 5 * 1024 * 1024) local tr = {}\n"
+         "for i = 1, 64 do tr[i] = {note = s} end return ok{trace = tr}",
+         "trace: longer than 64 KiB"},
+        /* one table referenced 100000 times */
+        {"local t = {} for i = 1, 1000 do t['k' .. i] = i end local tr = {}\n"
+         "for i = 1, 100000 do tr[i] = t end return ok{trace = tr}",
+         "trace"},
+        {"local t = {} for i = 1, 10000 do t['k' .. i] = i end return ok{trace = {t}}",
+         "more than 4096 entries"},
+        {"return ok{citations = {string.rep('y', 5000)}}", "'citations' is longer than 4096"},
+        {"return {status = 'error', error = string.rep('e', 100000)}", "'error' is longer"},
+    };
+    char text[1024];
+    double t0;
+
+    f->lim.instructions = 100000000;
+    f->lim.memory = 64u << 20;
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
+        snprintf(text, sizeof text,
+                 OK_FN "function evaluate(c)\n"
+                       "  if c.acts[1].helped_parties == 1 then return ok() end\n"
+                       "%s\n"
+                       "end\n",
+                 results[i].code);
+        one_file(f, text);
+        load_ok(f);
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 0);
+        t0 = now();
+        eval(f);
+        if (now() - t0 > 2.0)
+            fail_msg("result %zu took %.1f s", i, now() - t0);
+        assert_case_error(f, "malformed", results[i].needle, NULL);
+        set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
+        eval(f);
+        assert_case_ok(f);
+    }
 }
 
 /* ----------------------------------------------------------------------
@@ -1123,7 +1361,11 @@ int main(void)
         T(dangerous_globals_are_unknown_inside_evaluate),
         T(the_safe_libraries_and_log_are_available),
         T(bytecode_is_refused),
-        T(string_dump_output_cannot_be_loaded_back),
+        T(string_dump_and_load_are_not_offered),
+        T(library_calls_are_bounded_by_the_clock),
+        T(an_endless_loop_while_loading_is_stopped_by_the_clock),
+        T(no_case_can_change_what_the_next_case_sees),
+        T(oversized_results_make_the_case_an_error_quickly),
         T(globals_defined_while_loading_are_shared_by_later_files),
         T(assigning_a_new_global_inside_evaluate_is_a_case_error),
         T(the_frozen_environment_cannot_be_unfrozen),
