@@ -363,27 +363,15 @@ static size_t distance(const char *a, const char *b)
     return prev[lb];
 }
 
-/* Copy a column name for a message, with control characters and bytes
- * that are not UTF-8 shown as \xNN. */
+/* Copy a column name or a cell for a message, with control and invisible
+ * characters and bytes that are not UTF-8 escaped (text_escape), cut with
+ * "..." when it does not fit; dstlen must be at least 4. */
 static void show_name(char *dst, size_t dstlen, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    bool valid = utf8_valid(s, strlen(s));
-    size_t o = 0;
+    size_t len = strlen(s);
 
-    for (; *s && o + 5 < dstlen; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c < 0x20 || c == 0x7F || (!valid && c >= 0x80)) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 0x0F];
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o] = '\0';
+    if (text_escape(dst, dstlen - 3, s, len) < len)
+        strcat(dst, "...");
 }
 
 static enum status check_header(struct csvin *r, struct err *err)

@@ -12,6 +12,7 @@
  */
 #include "value.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,45 +75,79 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
     return n;
 }
 
-/* Copy s into dst for quoting in a message: valid UTF-8 as is, control
- * characters and invalid bytes as \xNN, cut after ECHO_MAX bytes with "...".
- * A clerk sees what the cell held, and a terminal is never disturbed. */
-static void echo(char *dst, size_t dstlen, const char *s)
+/* The code point of the valid n-byte sequence at p. */
+static uint32_t utf8_decode(const unsigned char *p, size_t n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = p[0] & lead_mask[n];
+
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    return cp;
+}
+
+/* C0 controls, DEL and the C1 controls: a terminal acts on them (ESC starts
+ * a command; in UTF-8 mode some terminals obey U+009B as CSI). */
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* Characters that show nothing: a name holding one looks like another. */
+static bool is_invisible(uint32_t cp)
+{
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
+           cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164 || cp == 0xFEFF ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
+size_t text_escape(char *dst, size_t dstlen, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s;
-    size_t avail = strlen(s);
-    size_t o = 0;
+    size_t i = 0, o = 0;
 
     if (dstlen == 0)
-        return;
-    while (avail > 0) {
-        size_t n = utf8_seq_len(p, avail);
-        bool escape = n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7F));
-        size_t need = escape ? 4 : n;
+        return 0;
+    while (i < len) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        uint32_t cp = n ? utf8_decode(p + i, n) : p[i];
+        char esc[12];
+        const char *src = s + i;
+        size_t m = n;
 
-        if (escape)
+        if (n == 0 || (n == 1 && is_control(cp))) {
+            /* A byte: an ASCII control, or not UTF-8 at all. */
             n = 1;
-        if (o + need > ECHO_MAX || o + need + 4 > dstlen) {
-            if (o + 4 <= dstlen) {
-                memcpy(dst + o, "...", 3);
-                o += 3;
-            }
+            m = (size_t)snprintf(esc, sizeof esc, "\\x%c%c", hex[p[i] >> 4], hex[p[i] & 0x0F]);
+            src = esc;
+        } else if (is_control(cp) || is_invisible(cp)) {
+            m = (size_t)snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08" PRIX32 : "\\u%04" PRIX32,
+                                 cp);
+            src = esc;
+        }
+        if (o + m + 1 > dstlen)
             break;
-        }
-        if (escape) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[p[0] >> 4];
-            dst[o++] = hex[p[0] & 0x0F];
-        } else {
-            memcpy(dst + o, p, n);
-            o += n;
-        }
-        p += n;
-        avail -= n;
+        memcpy(dst + o, src, m);
+        o += m;
+        i += n;
     }
     dst[o] = '\0';
+    return i;
+}
+
+/* Copy s into dst for quoting in a message: valid UTF-8 as is, control and
+ * invisible characters and invalid bytes escaped (text_escape), cut after
+ * ECHO_MAX bytes with "...". A clerk sees what the cell held, and a terminal
+ * is never disturbed. dstlen must be at least ECHO_MAX + 4. */
+static void echo(char *dst, size_t dstlen, const char *s)
+{
+    size_t len = strlen(s);
+    size_t room = dstlen - 3 < ECHO_MAX + 1 ? dstlen - 3 : ECHO_MAX + 1;
+
+    if (text_escape(dst, room, s, len) < len)
+        strcat(dst, "...");
 }
 
 /* Write "what: 'cell'" into reason; returns false for the caller's use. */

@@ -44,4 +44,16 @@ void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);
 /* True when the len bytes at s are valid UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 
+/* Copy the len bytes of text at s into dst (dstlen bytes, always
+ * NUL-terminated when dstlen > 0) so that printing it can neither disturb a
+ * terminal nor hide anything: valid UTF-8 is copied as is, except
+ *   C0 controls, DEL and bytes that are not UTF-8 -> \xNN   (ESC -> \x1B)
+ *   C1 controls U+0080..U+009F and invisible characters (soft hyphen,
+ *   zero-width and direction marks, U+2028/9, U+FEFF, tags) -> \uNNNN
+ *   (\UNNNNNNNN past U+FFFF)
+ * Stops before the first character whose copy does not fit; returns the
+ * number of bytes of s consumed (len when everything fit). A backslash is
+ * copied as is. */
+size_t text_escape(char *dst, size_t dstlen, const char *s, size_t len);
+
 #endif

@@ -185,6 +185,20 @@ static void csvin_names_an_unknown_column_without_suggestion_when_nothing_is_clo
     assert_non_null(strstr(fx->err.hint, "case-interchange.md"));
 }
 
+static void csvin_shows_invisible_characters_of_an_unknown_column_escaped(void **state)
+{
+    struct fx *fx = *state;
+
+    /* A zero-width space pasted before a name, and a C1 control after one. */
+    assert_int_equal(open_text(fx, HDR ",\xE2\x80\x8Bsurrendered\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"\\u200Bsurrendered\"");
+    teardown(state);
+    setup(state);
+    fx = *state;
+    assert_int_equal(open_text(fx, HDR ",pregnant\xC2\x85\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"pregnant\\u0085\"");
+}
+
 static void csvin_rejects_duplicate_column(void **state)
 {
     struct fx *fx = *state;
@@ -587,6 +601,7 @@ int main(void)
         T(csvin_keeps_chinese_text_byte_for_byte),
         T(csvin_rejects_unknown_column_naming_it),
         T(csvin_names_an_unknown_column_without_suggestion_when_nothing_is_close),
+        T(csvin_shows_invisible_characters_of_an_unknown_column_escaped),
         T(csvin_rejects_duplicate_column),
         T(csvin_rejects_missing_required_column_naming_it),
         T(csvin_rejects_empty_column_name_from_a_trailing_comma),

@@ -233,6 +233,60 @@ static void reasons_cut_long_cells_and_escape_control_characters(void **state)
                         "not a count: '一二三四五六七八九十一二三四五六...'");
 }
 
+/* Escape len bytes of s into a roomy buffer and return it. */
+static const char *esc(const char *s, size_t len)
+{
+    static char buf[256];
+
+    assert_int_equal(text_escape(buf, sizeof buf, s, len), len);
+    return buf;
+}
+
+static void escape_shows_control_and_invisible_characters_and_keeps_the_rest(void **state)
+{
+    (void)state;
+    assert_string_equal(esc("(2021)京0105刑初123号", strlen("(2021)京0105刑初123号")),
+                        "(2021)京0105刑初123号");
+    assert_string_equal(esc("A\x1B[31mB", 7), "A\\x1B[31mB");          /* ESC */
+    assert_string_equal(esc("\t\r\n\x7F", 4), "\\x09\\x0D\\x0A\\x7F"); /* C0, DEL */
+    assert_string_equal(esc("a\0b", 3), "a\\x00b");                    /* NUL */
+    assert_string_equal(esc("\xC2\x80\xC2\x9B\xC2\x9F\xC2\xA0", 8),
+                        "\\u0080\\u009B\\u009F\xC2\xA0"); /* C1; NBSP is seen */
+    assert_string_equal(esc("\xEF\xBB\xBF"
+                            "case_no",
+                            10),
+                        "\\uFEFFcase_no");
+    assert_string_equal(esc("\xE2\x80\x8B\xE2\x80\xAE\xC2\xAD", 8), "\\u200B\\u202E\\u00AD");
+    assert_string_equal(esc("\xF3\xA0\x80\x81", 4), "\\U000E0001");          /* language tag */
+    assert_string_equal(esc("\xBE\xA9\xE4\xBA", 4), "\\xBE\\xA9\\xE4\\xBA"); /* not UTF-8 */
+    assert_string_equal(esc("a\\x1B", 5), "a\\x1B"); /* a backslash is kept */
+}
+
+static void escape_stops_before_a_character_that_does_not_fit(void **state)
+{
+    char buf[8];
+
+    (void)state;
+    assert_int_equal(text_escape(buf, sizeof buf, "abcdef\x1B", 7), 6);
+    assert_string_equal(buf, "abcdef");
+    assert_int_equal(text_escape(buf, sizeof buf, "ab京京", 8), 5); /* never half a character */
+    assert_string_equal(buf, "ab京");
+    assert_int_equal(text_escape(buf, 1, "ab", 2), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(text_escape(buf, 0, "ab", 2), 0);
+}
+
+static void reasons_escape_c1_controls_and_invisible_characters(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&count_def, "1\xC2\x9B"
+                                            "2"),
+                        "not a count: '1\\u009B2'");
+    assert_string_equal(refused(&count_def, "\xEF\xBB\xBF"
+                                            "12"),
+                        "not a count: '\\uFEFF12'");
+}
+
 static void empty_text_is_refused(void **state)
 {
     (void)state;
@@ -364,6 +418,9 @@ int main(void)
         cmocka_unit_test(enums_list_their_values_when_refusing),
         cmocka_unit_test(text_is_accepted_unless_it_is_not_utf8),
         cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
+        cmocka_unit_test(escape_shows_control_and_invisible_characters_and_keeps_the_rest),
+        cmocka_unit_test(escape_stops_before_a_character_that_does_not_fit),
+        cmocka_unit_test(reasons_escape_c1_controls_and_invisible_characters),
         cmocka_unit_test(empty_text_is_refused),
         cmocka_unit_test(a_small_reason_buffer_is_never_overrun),
         cmocka_unit_test(amounts_format_as_yuan_with_two_decimals_only_when_needed),
