@@ -233,8 +233,8 @@ static bool parse_count(const char *s, int64_t *num, char *reason, size_t reason
 
     if (n == 0 || s[n] != '\0')
         return refuse(reason, reason_len, "not a count", s);
-    if (!digits_to_u64(s, n, INT64_MAX, &v))
-        return refuse(reason, reason_len, "too large a count", s);
+    if (!digits_to_u64(s, n, (uint64_t)VALUE_COUNT_MAX, &v))
+        return refuse(reason, reason_len, "too large a count (at most 1000000000000)", s);
     *num = (int64_t)v;
     return true;
 }
@@ -248,16 +248,23 @@ static bool parse_int(const char *s, int64_t *num, char *reason, size_t reason_l
 
     if (n == 0 || d[n] != '\0')
         return refuse(reason, reason_len, "not a whole number", s);
-    /* The magnitude of INT64_MIN is INT64_MAX + 1. */
-    if (!digits_to_u64(d, n, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v))
-        return refuse(reason, reason_len, "too large a number", s);
-    *num = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    /* An int column is a PostgreSQL integer: 32 bits. */
+    if (!digits_to_u64(d, n, neg ? (uint64_t)VALUE_INT_MAX + 1 : (uint64_t)VALUE_INT_MAX, &v))
+        return refuse(reason, reason_len,
+                      neg ? "too small a number (at least -2147483648)"
+                          : "too large a number (at most 2147483647)",
+                      s);
+    /* "-0" is a typo or a spreadsheet artefact, not a value anyone means. */
+    if (neg && v == 0)
+        return refuse(reason, reason_len, "minus zero (write 0)", s);
+    *num = neg ? -(int64_t)v : (int64_t)v;
     return true;
 }
 
 static bool parse_amount(const char *s, int64_t *num, char *reason, size_t reason_len)
 {
     static const char bad[] = "not an amount in yuan (like 12000 or 12000.50, no separators)";
+    static const char large[] = "too large an amount (at most 1000000000000 yuan)";
     size_t n = span_digits(s);
     uint64_t yuan, fen = 0;
 
@@ -274,8 +281,9 @@ static bool parse_amount(const char *s, int64_t *num, char *reason, size_t reaso
     } else if (s[n] != '\0') {
         return refuse(reason, reason_len, bad, s);
     }
-    if (!digits_to_u64(s, n, ((uint64_t)INT64_MAX - fen) / 100, &yuan))
-        return refuse(reason, reason_len, "too large an amount", s);
+    if (!digits_to_u64(s, n, (uint64_t)VALUE_AMOUNT_MAX_YUAN, &yuan) ||
+        (yuan == (uint64_t)VALUE_AMOUNT_MAX_YUAN && fen > 0))
+        return refuse(reason, reason_len, large, s);
     *num = (int64_t)(yuan * 100 + fen);
     return true;
 }

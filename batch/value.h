@@ -16,6 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest values accepted (README.md, "Limits of the values").
+ * An int field is a PostgreSQL integer column: 32 bits. Counts and amounts
+ * are bigint; their limits, a trillion (records, clicks) and a trillion
+ * yuan, are beyond any real case and keep what the rules compute from a
+ * charge's acts far from int64 overflow: a count times the largest
+ * conversion weight (100) and an amount in fen are each at most 10^14 per
+ * act, so a charge needs over 90,000 acts at the limit to overflow a sum,
+ * and over 900 (a total of 9 * 10^14 yuan) to overflow the fine, which
+ * multiplies the summed illegal income by a percentage of up to 100. */
+#define VALUE_INT_MAX INT64_C(2147483647)
+#define VALUE_COUNT_MAX INT64_C(1000000000000)
+#define VALUE_AMOUNT_MAX_YUAN INT64_C(1000000000000)
+
 /* Parse the non-empty text s as a value of field def. On success store the
  * integer form in *num (count, int, fen, 0/1, days since 1970-01-01 for
  * dates, enum index) and return true. FT_TEXT and FT_LIST always succeed
@@ -24,9 +37,10 @@
  * "more than two decimals: '12.345'", "not one of person, unit: 'firm'") and
  * return false.
  *   bool:   true/false, 1/0, yes/no, any case
- *   count:  digits only, no sign, fits in int64
- *   int:    optional '-', digits
- *   amount: digits with optional '.' and one or two decimals; result in fen
+ *   count:  digits only, no sign, at most VALUE_COUNT_MAX
+ *   int:    optional '-', digits, within a 32-bit integer; no "-0"
+ *   amount: digits with optional '.' and one or two decimals, at most
+ *           VALUE_AMOUNT_MAX_YUAN; result in fen
  *   date:   YYYY-MM-DD, a real calendar day between 1900 and 2199 */
 bool value_parse(const struct field_def *def, const char *s, int64_t *num, char *reason,
                  size_t reason_len);

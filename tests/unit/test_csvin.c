@@ -380,6 +380,47 @@ static void csvin_checks_ranges_and_cells_against_each_other(void **state)
     assert_string_equal(fx->a.text[F_KNOWLEDGE_BASIS], "1;3;7");
 }
 
+/* act_no is an integer column: a larger number failed the whole file in
+ * the database instead of its row. */
+static void csvin_keeps_act_no_and_age_within_the_database_integer(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",act_no,age_at_offense\n" ROW ",2147483647,30\n" ROW
+                                       ",2147483648,30\n" ROW ",99999999999999999999,-0\n" ROW
+                                       ",+2,+30\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_true(fx->a.num[F_ACT_NO] == 2147483647);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->nrej, 5);
+    assert_rej(fx, 0, 3, "act_no", "too large a number (at most 2147483647): '2147483648'");
+    assert_rej(fx, 1, 4, "act_no",
+               "too large a number (at most 2147483647): '99999999999999999999'");
+    assert_rej(fx, 2, 4, "age_at_offense", "minus zero (write 0): '-0'");
+    assert_rej(fx, 3, 5, "act_no", "not a whole number: '+2'");
+    assert_rej(fx, 4, 5, "age_at_offense", "not a whole number: '+30'");
+}
+
+static void csvin_refuses_counts_and_amounts_beyond_any_real_case(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",illegal_info_clicks,payment_settled_yuan\n" ROW
+                                       ",1000000000000,1000000000000.00\n" ROW
+                                       ",1000000000001,1000000000000.01\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->nrej, 2);
+    assert_rej(fx, 0, 3, "illegal_info_clicks",
+               "too large a count (at most 1000000000000): '1000000000001'");
+    assert_rej(fx, 1, 3, "payment_settled_yuan",
+               "too large an amount (at most 1000000000000 yuan): '1000000000000.01'");
+}
+
 static void csvin_rejects_invalid_utf8_in_any_cell(void **state)
 {
     struct fx *fx = *state;
@@ -614,6 +655,8 @@ int main(void)
         T(csvin_rejects_blanks_and_signs_around_numbers),
         T(csvin_accepts_booleans_in_any_case_and_empty_as_not_recorded),
         T(csvin_checks_ranges_and_cells_against_each_other),
+        T(csvin_keeps_act_no_and_age_within_the_database_integer),
+        T(csvin_refuses_counts_and_amounts_beyond_any_real_case),
         T(csvin_rejects_invalid_utf8_in_any_cell),
         T(csvin_rejects_a_nul_character_in_a_cell),
         T(csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines),

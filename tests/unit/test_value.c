@@ -98,15 +98,19 @@ static void bools_accept_true_false_yes_no_one_zero_in_any_case(void **state)
     refused(&bool_def, "2");
 }
 
-static void counts_accept_digits_up_to_int64_max(void **state)
+static void counts_accept_digits_up_to_a_trillion(void **state)
 {
     (void)state;
     assert_int_equal(ok(&count_def, "0"), 0);
     assert_int_equal(ok(&count_def, "500"), 500);
     assert_int_equal(ok(&count_def, "007"), 7);
-    assert_true(ok(&count_def, "9223372036854775807") == INT64_MAX);
+    assert_true(ok(&count_def, "1000000000000") == VALUE_COUNT_MAX);
+    assert_true(ok(&count_def, "0001000000000000") == VALUE_COUNT_MAX);
+    assert_string_equal(refused(&count_def, "1000000000001"),
+                        "too large a count (at most 1000000000000): '1000000000001'");
     assert_string_equal(refused(&count_def, "9223372036854775808"),
-                        "too large a count: '9223372036854775808'");
+                        "too large a count (at most 1000000000000): '9223372036854775808'");
+    refused(&count_def, "99999999999999999999999");
 }
 
 static void counts_refuse_signs_spaces_exponents_and_separators(void **state)
@@ -122,20 +126,33 @@ static void counts_refuse_signs_spaces_exponents_and_separators(void **state)
     assert_string_equal(refused(&count_def, "五"), "not a count: '五'");
 }
 
-static void ints_accept_a_minus_sign_and_the_whole_int64_range(void **state)
+static void ints_accept_a_minus_sign_and_the_32_bit_range(void **state)
 {
     (void)state;
     assert_int_equal(ok(&int_def, "17"), 17);
     assert_int_equal(ok(&int_def, "-5"), -5);
-    assert_int_equal(ok(&int_def, "-0"), 0);
-    assert_true(ok(&int_def, "-9223372036854775808") == INT64_MIN);
-    assert_true(ok(&int_def, "9223372036854775807") == INT64_MAX);
-    refused(&int_def, "-9223372036854775809");
+    assert_int_equal(ok(&int_def, "0"), 0);
+    assert_true(ok(&int_def, "2147483647") == 2147483647);
+    assert_true(ok(&int_def, "-2147483648") == -2147483647 - 1);
+    assert_string_equal(refused(&int_def, "2147483648"),
+                        "too large a number (at most 2147483647): '2147483648'");
+    assert_string_equal(refused(&int_def, "-2147483649"),
+                        "too small a number (at least -2147483648): '-2147483649'");
     refused(&int_def, "9223372036854775808");
+    refused(&int_def, "-9223372036854775809");
     assert_string_equal(refused(&int_def, "-"), "not a whole number: '-'");
     refused(&int_def, "--1");
-    refused(&int_def, "+1");
     refused(&int_def, "1.5");
+}
+
+static void ints_refuse_minus_zero_and_a_plus_sign(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&int_def, "-0"), "minus zero (write 0): '-0'");
+    assert_string_equal(refused(&int_def, "-000"), "minus zero (write 0): '-000'");
+    assert_string_equal(refused(&int_def, "+1"), "not a whole number: '+1'");
+    assert_string_equal(refused(&int_def, "+0"), "not a whole number: '+0'");
+    assert_int_equal(ok(&int_def, "-01"), -1);
 }
 
 static void amounts_are_held_in_fen(void **state)
@@ -147,9 +164,14 @@ static void amounts_are_held_in_fen(void **state)
     assert_int_equal(ok(&amount_def, "12000.05"), 1200005);
     assert_int_equal(ok(&amount_def, "0.01"), 1);
     assert_int_equal(ok(&amount_def, "0"), 0);
-    assert_true(ok(&amount_def, "92233720368547758.07") == INT64_MAX);
-    assert_string_equal(refused(&amount_def, "92233720368547758.08"),
-                        "too large an amount: '92233720368547758.08'");
+    assert_true(ok(&amount_def, "1000000000000") == VALUE_AMOUNT_MAX_YUAN * 100);
+    assert_true(ok(&amount_def, "1000000000000.00") == VALUE_AMOUNT_MAX_YUAN * 100);
+    assert_true(ok(&amount_def, "999999999999.99") == VALUE_AMOUNT_MAX_YUAN * 100 - 1);
+    assert_string_equal(refused(&amount_def, "1000000000000.01"),
+                        "too large an amount (at most 1000000000000 yuan): '1000000000000.01'");
+    assert_string_equal(refused(&amount_def, "1000000000001"),
+                        "too large an amount (at most 1000000000000 yuan): '1000000000001'");
+    refused(&amount_def, "92233720368547758.07");
     refused(&amount_def, "100000000000000000");
 }
 
@@ -409,9 +431,10 @@ int main(void)
         cmocka_unit_test(utf8_valid_accepts_ascii_and_chinese),
         cmocka_unit_test(utf8_valid_refuses_broken_and_overlong_sequences),
         cmocka_unit_test(bools_accept_true_false_yes_no_one_zero_in_any_case),
-        cmocka_unit_test(counts_accept_digits_up_to_int64_max),
+        cmocka_unit_test(counts_accept_digits_up_to_a_trillion),
         cmocka_unit_test(counts_refuse_signs_spaces_exponents_and_separators),
-        cmocka_unit_test(ints_accept_a_minus_sign_and_the_whole_int64_range),
+        cmocka_unit_test(ints_accept_a_minus_sign_and_the_32_bit_range),
+        cmocka_unit_test(ints_refuse_minus_zero_and_a_plus_sign),
         cmocka_unit_test(amounts_are_held_in_fen),
         cmocka_unit_test(amounts_refuse_three_decimals_separators_and_signs),
         cmocka_unit_test(dates_must_be_real_calendar_days_from_1900_to_2199),
