@@ -48,6 +48,7 @@ struct field_def {
     unsigned flags;
     const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
     const char *db_name;            /* database column when it differs (amounts: *_fen) */
+    size_t max_bytes;               /* FT_TEXT: longest value accepted on input (0: any) */
 };
 
 /* The database column of a field: amounts are stored as integer fen in a

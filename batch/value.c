@@ -137,6 +137,28 @@ size_t text_escape(char *dst, size_t dstlen, const char *s, size_t len)
     return i;
 }
 
+/* Find the first control character (C0, DEL, C1) of the UTF-8 text s. */
+static bool find_control(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq_len(p + i, len - i);
+
+        if (n == 0) { /* not UTF-8: refused for that before */
+            i++;
+            continue;
+        }
+        if (is_control(utf8_decode(p + i, n))) {
+            *cp = utf8_decode(p + i, n);
+            return true;
+        }
+        i += n;
+    }
+    return false;
+}
+
 /* Copy s into dst for quoting in a message: valid UTF-8 as is, control and
  * invisible characters and invalid bytes escaped (text_escape), cut after
  * ECHO_MAX bytes with "...". A clerk sees what the cell held, and a terminal
@@ -341,6 +363,34 @@ static bool parse_enum(const struct field_def *def, const char *s, int64_t *num,
     return refuse(reason, reason_len, what, s);
 }
 
+/* Text: UTF-8 without control characters (a case number holding ESC or a
+ * line break cannot be typed back, and disturbs a terminal that shows it),
+ * and no longer than the field allows (the database indexes identifiers). */
+static bool parse_text(const struct field_def *def, const char *s, char *reason, size_t reason_len)
+{
+    size_t len = strlen(s);
+    uint32_t cp;
+    char what[80];
+
+    if (!utf8_valid(s, len))
+        return refuse(reason, reason_len, "not UTF-8 text (save the file as \"CSV UTF-8\")", s);
+    if (find_control(s, len, &cp)) {
+        const char *name = cp == '\n' || cp == '\r' ? "a line break"
+                           : cp == '\t'             ? "a tab"
+                                                    : "a control character";
+
+        snprintf(what, sizeof what,
+                 cp < 0x80 ? "contains %s (\\x%02" PRIX32 ")" : "contains %s (\\u%04" PRIX32 ")",
+                 name, cp);
+        return refuse(reason, reason_len, what, s);
+    }
+    if (def->max_bytes > 0 && len > def->max_bytes) {
+        snprintf(what, sizeof what, "too long (%zu bytes, at most %zu)", len, def->max_bytes);
+        return refuse(reason, reason_len, what, s);
+    }
+    return true;
+}
+
 bool value_parse(const struct field_def *def, const char *s, int64_t *num, char *reason,
                  size_t reason_len)
 {
@@ -351,10 +401,7 @@ bool value_parse(const struct field_def *def, const char *s, int64_t *num, char 
     }
     switch (def->type) {
     case FT_TEXT:
-    case FT_LIST:
-        if (!utf8_valid(s, strlen(s)))
-            return refuse(reason, reason_len, "not UTF-8 text (save the file as \"CSV UTF-8\")", s);
-        return true;
+    case FT_LIST: return parse_text(def, s, reason, reason_len);
     case FT_ENUM: return parse_enum(def, s, num, reason, reason_len);
     case FT_INT: return parse_int(s, num, reason, reason_len);
     case FT_COUNT: return parse_count(s, num, reason, reason_len);

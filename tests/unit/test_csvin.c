@@ -421,6 +421,56 @@ static void csvin_refuses_counts_and_amounts_beyond_any_real_case(void **state)
                "too large an amount (at most 1000000000000 yuan): '1000000000000.01'");
 }
 
+/* A 3,000-byte case number failed the whole file in the database (btree
+ * index row too large); ESC in one reached the terminal through explain. */
+static void csvin_rejects_long_identifiers_and_control_characters_in_them(void **state)
+{
+    struct fx *fx = *state;
+    size_t cap = 8192, o = 0;
+    char *text = malloc(cap);
+
+    assert_non_null(text);
+    o += (size_t)snprintf(text + o, cap - o, HDR "\n");
+    memset(text + o, 'N', 200); /* line 2: case_no at the limit */
+    o += 200;
+    o += (size_t)snprintf(text + o, cap - o, ",1,c,help_network_crime,2021-03-01,person\n");
+    memset(text + o, 'N', 3000); /* line 3 */
+    o += 3000;
+    o += (size_t)snprintf(text + o, cap - o,
+                          ",1,c,help_network_crime,2021-03-01,person\n"
+                          "A\x1B[2J,1,c,help_network_crime,2021-03-01,person\n"     /* 4 */
+                          "B,1\xC2\x9B,c\t,help_network_crime,2021-03-01,person\n"  /* 5 */
+                          "C,%0101d,%0201d,help_network_crime,2021-03-01,person\n"  /* 6 */
+                          "D,%0100d,%0200d,help_network_crime,2021-03-01,person\n", /* 7 */
+                          1, 1, 1, 1);
+    assert_int_equal(open_text(fx, text), ST_OK);
+    free(text);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(strlen(fx->a.text[F_CASE_NO]), 200);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next_row(fx), 7);
+    assert_int_equal(next(fx), CSVIN_EOF);
+    assert_int_equal(fx->nrej, 6);
+    assert_string_equal(fx->rej[0].column, "case_no");
+    assert_int_equal(fx->rej[0].line, 3);
+    assert_non_null(strstr(fx->rej[0].reason, "too long (3000 bytes, at most 200): 'NNN"));
+    assert_rej(fx, 1, 4, "case_no", "contains a control character (\\x1B): 'A\\x1B[2J'");
+    assert_rej(fx, 2, 5, "defendant_no", "contains a control character (\\u009B): '1\\u009B'");
+    assert_rej(fx, 3, 5, "court_code", "contains a tab (\\x09): 'c\\x09'");
+    assert_string_equal(fx->rej[4].column, "defendant_no");
+    assert_non_null(strstr(fx->rej[4].reason, "too long (101 bytes, at most 100)"));
+    assert_string_equal(fx->rej[5].column, "court_code");
+    assert_non_null(strstr(fx->rej[5].reason, "too long (201 bytes, at most 200)"));
+    /* Nothing raw: no C0, DEL, or C1 (0xC2 0x80..0x9F in UTF-8). */
+    for (int i = 0; i < fx->nrej; i++) {
+        for (const unsigned char *p = (const unsigned char *)fx->rej[i].reason; *p; p++) {
+            assert_true(*p >= 0x20 && *p != 0x7F);
+            assert_false(p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F);
+        }
+    }
+}
+
 static void csvin_rejects_invalid_utf8_in_any_cell(void **state)
 {
     struct fx *fx = *state;
@@ -464,8 +514,10 @@ static void csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines(void
                                        "D,1,c,help_network_crime,2021-03-01,person"), /* 11 */
                      ST_OK);
     assert_int_equal(next_row(fx), 3);
-    assert_int_equal(next_row(fx), 4);
-    assert_string_equal(fx->a.text[F_CASE_NO], "B\r\nline two\n\nline four");
+    /* The quoted line breaks are read into the cell, where a case number
+     * may not have them. */
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->a.line, 4);
     assert_int_equal(next(fx), CSVIN_REJECT);
     assert_int_equal(fx->a.line, 9);
     assert_int_equal(next(fx), CSVIN_REJECT); /* a line of blanks is a row of one cell */
@@ -473,10 +525,12 @@ static void csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines(void
     assert_int_equal(next_row(fx), 11);
     assert_string_equal(fx->a.text[F_CASE_NO], "D");
     assert_int_equal(next(fx), CSVIN_EOF);
-    assert_int_equal(fx->nrej, 2);
-    assert_rej(fx, 0, 9, "offense",
+    assert_int_equal(fx->nrej, 3);
+    assert_rej(fx, 0, 4, "case_no",
+               "contains a line break (\\x0D): 'B\\x0D\\x0Aline two\\x0A\\x0Aline four'");
+    assert_rej(fx, 1, 9, "offense",
                "not one of refuse_netsec_duty, illegal_use_network, help_network_crime: 'bad'");
-    assert_int_equal(fx->rej[1].line, 10);
+    assert_int_equal(fx->rej[2].line, 10);
 }
 
 static void csvin_counts_lone_carriage_returns_as_line_ends(void **state)
@@ -587,18 +641,21 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
     char *text = malloc(cap);
     long line = 1;
     static long want[40000];
+    static bool bad[40000]; /* rows with a line break in case_no are rejected */
     int nwant = 0;
 
     assert_non_null(text);
-    o += (size_t)sprintf(text + o, HDR "\r\n");
-    /* Pad the first row so that its CR is the last byte of the first 64 KiB read. */
+    o += (size_t)sprintf(text + o, HDR ",helped_parties\r\n");
+    /* Pad the first row so that its CR is the last byte of the first 64 KiB
+     * read: leading zeros of a count are the one long cell that is valid. */
     {
-        size_t tail = strlen(",1,c,help_network_crime,2021-03-01,person");
-        size_t pad = 65535 - o - tail;
+        size_t head = strlen("A,1,c,help_network_crime,2021-03-01,person,");
+        size_t pad = 65535 - o - head - 1;
 
-        memset(text + o, 'p', pad);
+        o += (size_t)sprintf(text + o, "A,1,c,help_network_crime,2021-03-01,person,");
+        memset(text + o, '0', pad);
         o += pad;
-        o += (size_t)sprintf(text + o, ",1,c,help_network_crime,2021-03-01,person");
+        text[o++] = '7';
         assert_int_equal(o, 65535);
         text[o++] = '\r';
         text[o++] = '\n';
@@ -609,14 +666,15 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
         if (i % 7 == 3) {
             o += (size_t)sprintf(text + o,
                                  "\"multi\r\nline %d\",1,c,help_network_crime,2021-03-01,"
-                                 "person\r\n",
+                                 "person,1\r\n",
                                  i);
+            bad[nwant] = true;
             want[nwant++] = line;
             line++;
         } else if (i % 11 == 5) {
             o += (size_t)sprintf(text + o, "\r\n"); /* blank line */
         } else {
-            o += (size_t)sprintf(text + o, "case-%0*d,1,c,help_network_crime,2021-03-01,person\n",
+            o += (size_t)sprintf(text + o, "case-%0*d,1,c,help_network_crime,2021-03-01,person,1\n",
                                  i % 50 + 1, i);
             want[nwant++] = line;
         }
@@ -625,10 +683,14 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
     assert_int_equal(open_text(fx, text), ST_OK);
     free(text);
     for (int i = 0; i < nwant; i++) {
-        long got = next_row(fx);
+        enum csvin_result res = next(fx);
 
-        if (got != want[i])
-            fail_msg("row %d: line %ld, expected %ld", i, got, want[i]);
+        if (res != (bad[i] ? CSVIN_REJECT : CSVIN_ROW) || fx->a.line != want[i])
+            fail_msg("row %d: result %d at line %ld, expected %d at line %ld", i, (int)res,
+                     fx->a.line, bad[i] ? CSVIN_REJECT : CSVIN_ROW, want[i]);
+        if (i == 0)
+            assert_int_equal(fx->a.num[F_HELPED_PARTIES], 7);
+        fx->nrej = 0; /* only the lines matter here */
     }
     assert_int_equal(next(fx), CSVIN_EOF);
     assert_int_equal(csvin_rows(fx->r), nwant);
@@ -657,6 +719,7 @@ int main(void)
         T(csvin_checks_ranges_and_cells_against_each_other),
         T(csvin_keeps_act_no_and_age_within_the_database_integer),
         T(csvin_refuses_counts_and_amounts_beyond_any_real_case),
+        T(csvin_rejects_long_identifiers_and_control_characters_in_them),
         T(csvin_rejects_invalid_utf8_in_any_cell),
         T(csvin_rejects_a_nul_character_in_a_cell),
         T(csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines),

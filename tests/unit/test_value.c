@@ -239,6 +239,86 @@ static void text_is_accepted_unless_it_is_not_utf8(void **state)
                         "not UTF-8 text (save the file as \"CSV UTF-8\"): '\\xBE\\xA9'");
 }
 
+static void identifiers_refuse_control_characters_showing_them_escaped(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+
+    (void)state;
+    assert_string_equal(refused(cn, "A\x1B[31mB"),
+                        "contains a control character (\\x1B): 'A\\x1B[31mB'");
+    assert_string_equal(refused(cn, "A\nB"), "contains a line break (\\x0A): 'A\\x0AB'");
+    assert_string_equal(refused(cn, "A\r"), "contains a line break (\\x0D): 'A\\x0D'");
+    assert_string_equal(refused(cn, "\tA"), "contains a tab (\\x09): '\\x09A'");
+    assert_string_equal(refused(cn, "A\x01"), "contains a control character (\\x01): 'A\\x01'");
+    assert_string_equal(refused(cn, "A\x7F"), "contains a control character (\\x7F): 'A\\x7F'");
+    assert_string_equal(refused(cn, "A\xC2\x80"),
+                        "contains a control character (\\u0080): 'A\\u0080'");
+    assert_string_equal(refused(cn, "京\xC2\x9B"
+                                    "2J"),
+                        "contains a control character (\\u009B): '京\\u009B2J'");
+    assert_string_equal(refused(cn, "A\xC2\x9F"),
+                        "contains a control character (\\u009F): 'A\\u009F'");
+    refused(&case_fields[F_DEFENDANT_NO], "1\x1B");
+    refused(&case_fields[F_COURT_CODE], "110105\x85"); /* a lone C1 byte is not UTF-8 */
+    refused(&case_fields[F_COURT_CODE], "110105\xC2\x85");
+    ok(cn, "A\xC2\xA0"
+           "B");            /* U+00A0, the first character after C1 */
+    ok(cn, "（2021）京0105刑初1号"); /* full-width brackets */
+}
+
+/* s = n bytes: fill ASCII 'A's, then the UTF-8 character ch if given. */
+static const char *ident(size_t fill, const char *ch)
+{
+    static char s[4096];
+
+    assert_true(fill + strlen(ch) < sizeof s);
+    memset(s, 'A', fill);
+    strcpy(s + fill, ch);
+    return s;
+}
+
+static void identifiers_have_a_limit_in_bytes(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+    char want[160];
+
+    (void)state;
+    assert_int_equal(cn->max_bytes, 200);
+    assert_int_equal(case_fields[F_DEFENDANT_NO].max_bytes, 100);
+    assert_int_equal(case_fields[F_COURT_CODE].max_bytes, 200);
+    ok(cn, ident(200, ""));
+    snprintf(want, sizeof want, "too long (201 bytes, at most 200): '%s...'", ident(48, ""));
+    assert_string_equal(refused(cn, ident(201, "")), want);
+    assert_non_null(strstr(refused(cn, ident(3000, "")), "too long (3000 bytes, at most 200)"));
+    ok(&case_fields[F_DEFENDANT_NO], ident(100, ""));
+    refused(&case_fields[F_DEFENDANT_NO], ident(101, ""));
+    ok(&case_fields[F_COURT_CODE], ident(200, ""));
+    refused(&case_fields[F_COURT_CODE], ident(201, ""));
+    /* No limit on the other text. */
+    ok(&text_def, ident(400, ""));
+}
+
+/* A three-byte character that ends on the limit fits; one that crosses it
+ * does not, whatever the number of characters. */
+static void identifier_limits_count_the_bytes_of_a_character_crossing_them(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+    char many[256] = "";
+
+    (void)state;
+    ok(cn, ident(197, "京"));
+    assert_non_null(strstr(refused(cn, ident(198, "京")), "too long (201 bytes, at most 200)"));
+    assert_non_null(strstr(refused(cn, ident(199, "京")), "too long (202 bytes, at most 200)"));
+    ok(cn, ident(196, "😀")); /* four bytes */
+    refused(cn, ident(197, "😀"));
+    /* 67 characters of three bytes: 201 bytes, refused although 67 < 200. */
+    for (int i = 0; i < 67; i++)
+        strcat(many, "刑");
+    assert_non_null(strstr(refused(cn, many), "too long (201 bytes, at most 200)"));
+    many[198] = '\0'; /* 66 characters */
+    ok(cn, many);
+}
+
 static void reasons_cut_long_cells_and_escape_control_characters(void **state)
 {
     char longcell[200];
@@ -440,6 +520,9 @@ int main(void)
         cmocka_unit_test(dates_must_be_real_calendar_days_from_1900_to_2199),
         cmocka_unit_test(enums_list_their_values_when_refusing),
         cmocka_unit_test(text_is_accepted_unless_it_is_not_utf8),
+        cmocka_unit_test(identifiers_refuse_control_characters_showing_them_escaped),
+        cmocka_unit_test(identifiers_have_a_limit_in_bytes),
+        cmocka_unit_test(identifier_limits_count_the_bytes_of_a_character_crossing_them),
         cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
         cmocka_unit_test(escape_shows_control_and_invisible_characters_and_keeps_the_rest),
         cmocka_unit_test(escape_stops_before_a_character_that_does_not_fit),
