@@ -67,6 +67,7 @@ struct csvin {
     int *colmap;
     size_t ncols;
     long rows;
+    int64_t today; /* no date may be later (days since 1970-01-01) */
 };
 
 /* libcsv's default trims spaces and tabs around unquoted fields, which
@@ -450,8 +451,8 @@ static enum status check_header(struct csvin *r, struct err *err)
     return ST_OK;
 }
 
-enum status csvin_open(struct csvin **out, FILE *fp, const char *name, csvin_reject_fn on_reject,
-                       void *ud, struct err *err)
+enum status csvin_open(struct csvin **out, FILE *fp, const char *name, int64_t today,
+                       csvin_reject_fn on_reject, void *ud, struct err *err)
 {
     struct csvin *r = calloc(1, sizeof *r);
     enum status st;
@@ -464,6 +465,7 @@ enum status csvin_open(struct csvin **out, FILE *fp, const char *name, csvin_rej
         return err_set(err, ST_ENOMEM, "out of memory");
     }
     r->fp = fp;
+    r->today = today;
     r->on_reject = on_reject;
     r->ud = ud;
     r->first_read = true;
@@ -546,6 +548,7 @@ static bool knowledge_basis_ok(const char *s)
  * number of problems reported. */
 static int check_row(struct csvin *r, struct act *a, long line)
 {
+    static const int dates[] = {F_OFFENSE_DATE, F_CONVICTION_DATE};
     char reason[256];
     int bad = 0;
 
@@ -575,6 +578,19 @@ static int check_row(struct csvin *r, struct act *a, long line)
                  a->text[F_CONVICTION_DATE]);
         reject(r, line, case_fields[F_CONVICTION_DATE].name, reason);
         bad++;
+    }
+    /* An act or a judgment in the future is a typo (2150 for 2015). */
+    for (size_t k = 0; k < sizeof dates / sizeof dates[0]; k++) {
+        int f = dates[k];
+
+        if (a->present[f] && a->num[f] > r->today) {
+            char day[16];
+
+            value_format(FT_DATE, r->today, day, sizeof day);
+            snprintf(reason, sizeof reason, "after today (%s): '%s'", day, a->text[f]);
+            reject(r, line, case_fields[f].name, reason);
+            bad++;
+        }
     }
     if (a->present[F_KNOWLEDGE_BASIS] && !knowledge_basis_ok(a->text[F_KNOWLEDGE_BASIS])) {
         char shown[64];

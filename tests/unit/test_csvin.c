@@ -18,6 +18,7 @@
 #include "case.h"
 #include "csvin.h"
 #include "status.h"
+#include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct fx {
     struct err err;
     struct rej rej[32];
     int nrej;
+    int64_t today; /* the run date given to the reader */
 };
 
 static void collect(void *ud, const struct csvin_reject *rej)
@@ -64,6 +66,8 @@ static int setup(void **state)
 
     if (!fx)
         return -1;
+    /* A fixed run date: the reader never reads the clock. */
+    fx->today = days_from_civil(2024, 6, 11);
     *state = fx;
     return 0;
 }
@@ -90,7 +94,7 @@ static enum status open_bytes(struct fx *fx, const char *text, size_t len, const
     /* fmemopen refuses a zero size; an empty file is a closed pipe. */
     fx->fp = len ? fmemopen(fx->data, len, "r") : fopen("/dev/null", "r");
     assert_non_null(fx->fp);
-    return csvin_open(&fx->r, fx->fp, name, collect, fx, &fx->err);
+    return csvin_open(&fx->r, fx->fp, name, fx->today, collect, fx, &fx->err);
 }
 
 static enum status open_text(struct fx *fx, const char *text)
@@ -471,6 +475,46 @@ static void csvin_rejects_long_identifiers_and_control_characters_in_them(void *
     }
 }
 
+/* Offense and conviction dates in 2150 and 2199 were accepted: any date
+ * after the run date is a typo. */
+static void csvin_rejects_dates_after_today(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",conviction_date\n"
+                                       "A,1,c,help_network_crime,2024-06-11,person,2024-06-11\n"
+                                       "B,1,c,help_network_crime,2024-06-12,person,\n"
+                                       "C,1,c,help_network_crime,2024-06-10,person,2024-06-12\n"
+                                       "D,1,c,help_network_crime,2150-01-01,person,2199-12-31\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(fx->a.num[F_OFFENSE_DATE], fx->today);
+    assert_int_equal(fx->a.num[F_CONVICTION_DATE], fx->today);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_EOF);
+    assert_int_equal(fx->nrej, 4);
+    assert_rej(fx, 0, 3, "offense_date", "after today (2024-06-11): '2024-06-12'");
+    assert_rej(fx, 1, 4, "conviction_date", "after today (2024-06-11): '2024-06-12'");
+    assert_rej(fx, 2, 5, "offense_date", "after today (2024-06-11): '2150-01-01'");
+    assert_rej(fx, 3, 5, "conviction_date", "after today (2024-06-11): '2199-12-31'");
+}
+
+static void csvin_accepts_any_date_up_to_2199_without_a_run_date(void **state)
+{
+    struct fx *fx = *state;
+
+    fx->today = CSVIN_ANY_DAY;
+    assert_int_equal(open_text(fx, HDR ",conviction_date\n"
+                                       "D,1,c,help_network_crime,2150-01-01,person,2199-12-31\n"
+                                       "E,1,c,help_network_crime,2150-01-01,person,2200-01-01\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_rej(fx, 0, 3, "conviction_date", "not a date between 1900 and 2199: '2200-01-01'");
+}
+
 static void csvin_rejects_invalid_utf8_in_any_cell(void **state)
 {
     struct fx *fx = *state;
@@ -720,6 +764,8 @@ int main(void)
         T(csvin_keeps_act_no_and_age_within_the_database_integer),
         T(csvin_refuses_counts_and_amounts_beyond_any_real_case),
         T(csvin_rejects_long_identifiers_and_control_characters_in_them),
+        T(csvin_rejects_dates_after_today),
+        T(csvin_accepts_any_date_up_to_2199_without_a_run_date),
         T(csvin_rejects_invalid_utf8_in_any_cell),
         T(csvin_rejects_a_nul_character_in_a_cell),
         T(csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines),
