@@ -375,12 +375,54 @@ static void show_name(char *dst, size_t dstlen, const char *s)
         strcat(dst, "...");
 }
 
+/* What the bytes of the header say about the file's encoding, before its
+ * names are read: a NUL would cut a name short ("case_no\0junk" read as
+ * case_no), and a second byte-order mark would make the first column an
+ * unknown one whose name looks right. */
+static enum status check_header_bytes(struct csvin *r, struct err *err)
+{
+    static const char bom[] = "\xEF\xBB\xBF";
+    const char *first = r->ncells ? cell(r, 0) : "";
+    int marks = 1; /* the one skipped when the file was opened */
+
+    for (size_t i = 0; i < r->ncells; i++) {
+        if (memchr(cell(r, i), '\0', r->span[i].len)) {
+            err_set(err, ST_EINPUT, "NUL character in column %zu of the header", i + 1);
+            err_detail(err, "%s:%ld", r->name, r->rec_line);
+            err_hint(err, "The file may be UTF-16 (Excel's \"Unicode Text\"): save it as \"CSV "
+                          "UTF-8\" and import it again.");
+            return ST_EINPUT;
+        }
+    }
+    while (strncmp(first, bom, 3) == 0) {
+        first += 3;
+        marks++;
+    }
+    if (marks > 1) {
+        if (marks == 2)
+            err_set(err, ST_EINPUT,
+                    "the header starts with two byte-order marks; save the file again as CSV "
+                    "UTF-8");
+        else
+            err_set(err, ST_EINPUT,
+                    "the header starts with %d byte-order marks; save the file again as CSV UTF-8",
+                    marks);
+        err_detail(err, "%s:%ld", r->name, r->rec_line);
+        err_hint(err, "A program added a byte-order mark (U+FEFF) to a file that had one. Open "
+                      "the file and save it as \"CSV UTF-8\", then import it again.");
+        return ST_EINPUT;
+    }
+    return ST_OK;
+}
+
 static enum status check_header(struct csvin *r, struct err *err)
 {
     bool seen[F__COUNT] = {false};
     size_t seen_at[F__COUNT] = {0};
     char shown[256];
 
+    if (check_header_bytes(r, err) != ST_OK)
+        return ST_EINPUT;
     r->colmap = malloc((r->ncells ? r->ncells : 1) * sizeof *r->colmap);
     if (!r->colmap)
         return fail_nomem(r, err);
@@ -397,6 +439,10 @@ static enum status check_header(struct csvin *r, struct err *err)
             return ST_EINPUT;
         }
         if (f < 0) {
+            size_t len = strlen(name);
+            size_t used = text_escape(shown, sizeof shown - 3, name, len);
+            /* Something was escaped when the copy differs from what it copied. */
+            bool hidden = strlen(shown) != used || memcmp(shown, name, used) != 0;
             const char *best = NULL;
             size_t best_d = 3; /* suggest only names within two edits */
 
@@ -408,10 +454,15 @@ static enum status check_header(struct csvin *r, struct err *err)
                     best = case_fields[k].name;
                 }
             }
-            show_name(shown, sizeof shown, name);
+            if (used < len)
+                strcat(shown, "...");
             err_set(err, ST_EINPUT, "unknown column \"%s\"", shown);
             err_detail(err, "%s:%ld", r->name, r->rec_line);
-            if (best)
+            if (hidden)
+                err_hint(err, "The name holds characters that cannot be seen or printed, shown "
+                              "as \\x.. or \\u....: type it again. The column names are listed in "
+                              "case-interchange.md, section 1.");
+            else if (best)
                 err_hint(err,
                          "Perhaps you meant \"%s\". The column names are listed in "
                          "case-interchange.md, section 1.",

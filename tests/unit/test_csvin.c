@@ -196,11 +196,78 @@ static void csvin_shows_invisible_characters_of_an_unknown_column_escaped(void *
     /* A zero-width space pasted before a name, and a C1 control after one. */
     assert_int_equal(open_text(fx, HDR ",\xE2\x80\x8Bsurrendered\n"), ST_EINPUT);
     assert_string_equal(fx->err.msg, "unknown column \"\\u200Bsurrendered\"");
+    assert_non_null(strstr(fx->err.hint, "cannot be seen"));
     teardown(state);
     setup(state);
     fx = *state;
     assert_int_equal(open_text(fx, HDR ",pregnant\xC2\x85\n"), ST_EINPUT);
     assert_string_equal(fx->err.msg, "unknown column \"pregnant\\u0085\"");
+}
+
+/* "case_no\0junk" was read as case_no: the NUL cut the name short. */
+static void csvin_refuses_a_header_holding_a_nul_naming_its_column(void **state)
+{
+    struct fx *fx = *state;
+    static const char text[] = "defendant_no,case_no\0junk,court_code,offense,offense_date,"
+                               "defendant_kind\n1," CASE_CN ",c,help_network_crime,2021-03-01,"
+                               "person\n";
+
+    assert_int_equal(open_bytes(fx, text, sizeof text - 1, "cases.csv"), ST_EINPUT);
+    assert_null(fx->r);
+    assert_string_equal(fx->err.msg, "NUL character in column 2 of the header");
+    assert_string_equal(fx->err.detail, "cases.csv:1");
+    assert_non_null(strstr(fx->err.hint, "UTF-16"));
+    assert_non_null(strstr(fx->err.hint, "CSV UTF-8"));
+}
+
+/* What Excel's "Unicode Text" looks like: UTF-16LE with its own mark. */
+static void csvin_refuses_a_utf16_file_at_its_header(void **state)
+{
+    struct fx *fx = *state;
+    const char *ascii = HDR "\r\n";
+    char text[512];
+    size_t n = 0;
+
+    text[n++] = '\xFF';
+    text[n++] = '\xFE';
+    for (const char *p = ascii; *p; p++) {
+        text[n++] = *p;
+        text[n++] = '\0';
+    }
+    assert_int_equal(open_bytes(fx, text, n, "cases.csv"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "NUL character in column 1 of the header");
+    assert_non_null(strstr(fx->err.hint, "UTF-16"));
+}
+
+/* A file saved as "CSV UTF-8" twice: the second mark made an unknown
+ * column whose name looked like case_no. */
+static void csvin_refuses_a_header_with_two_byte_order_marks(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, "\xEF\xBB\xBF\xEF\xBB\xBF" HDR "\r\n" ROW "\r\n"), ST_EINPUT);
+    assert_null(fx->r);
+    assert_string_equal(fx->err.msg, "the header starts with two byte-order marks; save the file "
+                                     "again as CSV UTF-8");
+    assert_string_equal(fx->err.detail, "cases.csv:1");
+    teardown(state);
+    setup(state);
+    fx = *state;
+    assert_int_equal(open_text(fx, "\xEF\xBB\xBF\xEF\xBB\xBF\xEF\xBB\xBF" HDR "\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "the header starts with 3 byte-order marks; save the file "
+                                     "again as CSV UTF-8");
+}
+
+/* A mark inside the header is no second leading one: it is shown. */
+static void csvin_shows_a_byte_order_mark_before_a_later_column(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",\xEF\xBB\xBF"
+                                       "surrendered\n"),
+                     ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"\\uFEFFsurrendered\"");
+    assert_non_null(strstr(fx->err.hint, "cannot be seen"));
 }
 
 static void csvin_rejects_duplicate_column(void **state)
@@ -749,6 +816,10 @@ int main(void)
         T(csvin_rejects_unknown_column_naming_it),
         T(csvin_names_an_unknown_column_without_suggestion_when_nothing_is_close),
         T(csvin_shows_invisible_characters_of_an_unknown_column_escaped),
+        T(csvin_refuses_a_header_holding_a_nul_naming_its_column),
+        T(csvin_refuses_a_utf16_file_at_its_header),
+        T(csvin_refuses_a_header_with_two_byte_order_marks),
+        T(csvin_shows_a_byte_order_mark_before_a_later_column),
         T(csvin_rejects_duplicate_column),
         T(csvin_rejects_missing_required_column_naming_it),
         T(csvin_rejects_empty_column_name_from_a_trailing_comma),
