@@ -364,15 +364,11 @@ static size_t distance(const char *a, const char *b)
     return prev[lb];
 }
 
-/* Copy a column name or a cell for a message, with control and invisible
- * characters and bytes that are not UTF-8 escaped (text_escape), cut with
- * "..." when it does not fit; dstlen must be at least 4. */
+/* Copy a column name or a cell for a message, escaped and cut to fit
+ * (text_show). */
 static void show_name(char *dst, size_t dstlen, const char *s)
 {
-    size_t len = strlen(s);
-
-    if (text_escape(dst, dstlen - 3, s, len) < len)
-        strcat(dst, "...");
+    text_show(dst, dstlen, s, strlen(s));
 }
 
 /* What the bytes of the header say about the file's encoding, before its
@@ -439,10 +435,6 @@ static enum status check_header(struct csvin *r, struct err *err)
             return ST_EINPUT;
         }
         if (f < 0) {
-            size_t len = strlen(name);
-            size_t used = text_escape(shown, sizeof shown - 3, name, len);
-            /* Something was escaped when the copy differs from what it copied. */
-            bool hidden = strlen(shown) != used || memcmp(shown, name, used) != 0;
             const char *best = NULL;
             size_t best_d = 3; /* suggest only names within two edits */
 
@@ -454,11 +446,10 @@ static enum status check_header(struct csvin *r, struct err *err)
                     best = case_fields[k].name;
                 }
             }
-            if (used < len)
-                strcat(shown, "...");
+            show_name(shown, sizeof shown, name);
             err_set(err, ST_EINPUT, "unknown column \"%s\"", shown);
             err_detail(err, "%s:%ld", r->name, r->rec_line);
-            if (hidden)
+            if (text_has_hidden(name, strlen(name)))
                 err_hint(err, "The name holds characters that cannot be seen or printed, shown "
                               "as \\x.. or \\u....: type it again. The column names are listed in "
                               "case-interchange.md, section 1.");

@@ -99,9 +99,9 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
         char case_no[128], defendant_no[64];
 
         /* The arguments may have been pasted from a file that holds ESC. */
-        text_escape(case_no, sizeof case_no, params[0], strlen(params[0]));
+        text_show(case_no, sizeof case_no, params[0], strlen(params[0]));
         if (params[1])
-            text_escape(defendant_no, sizeof defendant_no, params[1], strlen(params[1]));
+            text_show(defendant_no, sizeof defendant_no, params[1], strlen(params[1]));
         st = err_set(err, ST_EINPUT, "no current recommendation for case \"%s\"%s%s", case_no,
                      params[1] ? " defendant " : "", params[1] ? defendant_no : "");
         err_hint(err, "Check the case number (exact text), import the case and run \"sentencer "

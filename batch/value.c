@@ -150,26 +150,52 @@ static bool find_control(const char *s, size_t len, uint32_t *cp)
             i++;
             continue;
         }
-        if (is_control(utf8_decode(p + i, n))) {
-            *cp = utf8_decode(p + i, n);
+        *cp = utf8_decode(p + i, n);
+        if (is_control(*cp))
             return true;
-        }
         i += n;
     }
     return false;
 }
 
-/* Copy s into dst for quoting in a message: valid UTF-8 as is, control and
- * invisible characters and invalid bytes escaped (text_escape), cut after
- * ECHO_MAX bytes with "...". A clerk sees what the cell held, and a terminal
- * is never disturbed. dstlen must be at least ECHO_MAX + 4. */
+size_t text_show(char *dst, size_t dstlen, const char *s, size_t len)
+{
+    size_t used;
+
+    if (dstlen < 4) {
+        if (dstlen > 0)
+            dst[0] = '\0';
+        return 0;
+    }
+    used = text_escape(dst, dstlen - 3, s, len);
+    if (used < len)
+        memcpy(dst + strlen(dst), "...", 4);
+    return used;
+}
+
+bool text_has_hidden(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0, n; i < len; i += n) {
+        uint32_t cp;
+
+        n = utf8_seq_len(p + i, len - i);
+        if (n == 0)
+            return true;
+        cp = utf8_decode(p + i, n);
+        if (is_control(cp) || is_invisible(cp))
+            return true;
+    }
+    return false;
+}
+
+/* Copy s into dst for quoting in a message (text_show), cut after ECHO_MAX
+ * bytes: a clerk sees what the cell held, and a terminal is never
+ * disturbed. */
 static void echo(char *dst, size_t dstlen, const char *s)
 {
-    size_t len = strlen(s);
-    size_t room = dstlen - 3 < ECHO_MAX + 1 ? dstlen - 3 : ECHO_MAX + 1;
-
-    if (text_escape(dst, room, s, len) < len)
-        strcat(dst, "...");
+    text_show(dst, dstlen < ECHO_MAX + 4 ? dstlen : ECHO_MAX + 4, s, strlen(s));
 }
 
 /* Write "what: 'cell'" into reason; returns false for the caller's use. */
@@ -255,8 +281,12 @@ static bool parse_count(const char *s, int64_t *num, char *reason, size_t reason
 
     if (n == 0 || s[n] != '\0')
         return refuse(reason, reason_len, "not a count", s);
-    if (!digits_to_u64(s, n, (uint64_t)VALUE_COUNT_MAX, &v))
-        return refuse(reason, reason_len, "too large a count (at most 1000000000000)", s);
+    if (!digits_to_u64(s, n, (uint64_t)VALUE_COUNT_MAX, &v)) {
+        char what[64];
+
+        snprintf(what, sizeof what, "too large a count (at most %" PRId64 ")", VALUE_COUNT_MAX);
+        return refuse(reason, reason_len, what, s);
+    }
     *num = (int64_t)v;
     return true;
 }
@@ -271,11 +301,16 @@ static bool parse_int(const char *s, int64_t *num, char *reason, size_t reason_l
     if (n == 0 || d[n] != '\0')
         return refuse(reason, reason_len, "not a whole number", s);
     /* An int column is a PostgreSQL integer: 32 bits. */
-    if (!digits_to_u64(d, n, neg ? (uint64_t)VALUE_INT_MAX + 1 : (uint64_t)VALUE_INT_MAX, &v))
-        return refuse(reason, reason_len,
-                      neg ? "too small a number (at least -2147483648)"
-                          : "too large a number (at most 2147483647)",
-                      s);
+    if (!digits_to_u64(d, n, neg ? (uint64_t)VALUE_INT_MAX + 1 : (uint64_t)VALUE_INT_MAX, &v)) {
+        char what[64];
+
+        if (neg)
+            snprintf(what, sizeof what, "too small a number (at least -%" PRId64 ")",
+                     VALUE_INT_MAX + 1);
+        else
+            snprintf(what, sizeof what, "too large a number (at most %" PRId64 ")", VALUE_INT_MAX);
+        return refuse(reason, reason_len, what, s);
+    }
     /* "-0" is a typo or a spreadsheet artefact, not a value anyone means. */
     if (neg && v == 0)
         return refuse(reason, reason_len, "minus zero (write 0)", s);
@@ -286,7 +321,6 @@ static bool parse_int(const char *s, int64_t *num, char *reason, size_t reason_l
 static bool parse_amount(const char *s, int64_t *num, char *reason, size_t reason_len)
 {
     static const char bad[] = "not an amount in yuan (like 12000 or 12000.50, no separators)";
-    static const char large[] = "too large an amount (at most 1000000000000 yuan)";
     size_t n = span_digits(s);
     uint64_t yuan, fen = 0;
 
@@ -304,8 +338,13 @@ static bool parse_amount(const char *s, int64_t *num, char *reason, size_t reaso
         return refuse(reason, reason_len, bad, s);
     }
     if (!digits_to_u64(s, n, (uint64_t)VALUE_AMOUNT_MAX_YUAN, &yuan) ||
-        (yuan == (uint64_t)VALUE_AMOUNT_MAX_YUAN && fen > 0))
-        return refuse(reason, reason_len, large, s);
+        (yuan == (uint64_t)VALUE_AMOUNT_MAX_YUAN && fen > 0)) {
+        char what[64];
+
+        snprintf(what, sizeof what, "too large an amount (at most %" PRId64 " yuan)",
+                 VALUE_AMOUNT_MAX_YUAN);
+        return refuse(reason, reason_len, what, s);
+    }
     *num = (int64_t)(yuan * 100 + fen);
     return true;
 }

@@ -71,4 +71,13 @@ bool utf8_valid(const char *s, size_t len);
  * copied as is. */
 size_t text_escape(char *dst, size_t dstlen, const char *s, size_t len);
 
+/* text_escape, ending with "..." when s does not fit whole (dstlen >= 4;
+ * a smaller dst gets ""). Returns the bytes of s shown. For quoting a cell
+ * or a name in a message. */
+size_t text_show(char *dst, size_t dstlen, const char *s, size_t len);
+
+/* True when text_escape would escape something in the len bytes at s: a
+ * control or invisible character, or a byte that is not UTF-8. */
+bool text_has_hidden(const char *s, size_t len);
+
 #endif

@@ -262,7 +262,7 @@ static void identifiers_refuse_control_characters_showing_them_escaped(void **st
     refused(&case_fields[F_COURT_CODE], "110105\x85"); /* a lone C1 byte is not UTF-8 */
     refused(&case_fields[F_COURT_CODE], "110105\xC2\x85");
     ok(cn, "A\xC2\xA0"
-           "B");            /* U+00A0, the first character after C1 */
+           "B");                     /* U+00A0, the first character after C1 */
     ok(cn, "（2021）京0105刑初1号"); /* full-width brackets */
 }
 
@@ -376,6 +376,28 @@ static void escape_stops_before_a_character_that_does_not_fit(void **state)
     assert_int_equal(text_escape(buf, 1, "ab", 2), 0);
     assert_string_equal(buf, "");
     assert_int_equal(text_escape(buf, 0, "ab", 2), 0);
+}
+
+static void show_cuts_with_dots_and_has_hidden_tells_what_escape_would_change(void **state)
+{
+    char buf[12];
+
+    (void)state;
+    assert_int_equal(text_show(buf, sizeof buf, "abcdefgh", 8), 8);
+    assert_string_equal(buf, "abcdefgh");
+    assert_int_equal(text_show(buf, sizeof buf, "abcdefghijkl", 12), 8);
+    assert_string_equal(buf, "abcdefgh...");
+    assert_int_equal(text_show(buf, sizeof buf, "ab\x1B[2Jxyz", 9), 5);
+    assert_string_equal(buf, "ab\\x1B[2...");
+    assert_int_equal(text_show(buf, 3, "ab", 2), 0);
+    assert_string_equal(buf, "");
+    assert_false(text_has_hidden("(2021)京0105刑初123号", strlen("(2021)京0105刑初123号")));
+    assert_false(text_has_hidden("a\\x1B", 5));
+    assert_true(text_has_hidden("a\x1B", 2));
+    assert_true(text_has_hidden("a\0b", 3));
+    assert_true(text_has_hidden("a\xC2\x85", 3));
+    assert_true(text_has_hidden("\xE2\x80\x8B", 3));
+    assert_true(text_has_hidden("\xBE\xA9", 2));
 }
 
 static void reasons_escape_c1_controls_and_invisible_characters(void **state)
@@ -526,6 +548,7 @@ int main(void)
         cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
         cmocka_unit_test(escape_shows_control_and_invisible_characters_and_keeps_the_rest),
         cmocka_unit_test(escape_stops_before_a_character_that_does_not_fit),
+        cmocka_unit_test(show_cuts_with_dots_and_has_hidden_tells_what_escape_would_change),
         cmocka_unit_test(reasons_escape_c1_controls_and_invisible_characters),
         cmocka_unit_test(empty_text_is_refused),
         cmocka_unit_test(a_small_reason_buffer_is_never_overrun),
