@@ -27,7 +27,7 @@
 enum ftype {
     FT_TEXT,   /* free text, stored as is (UTF-8) */
     FT_ENUM,   /* one of field_def.enum_values; num = index */
-    FT_INT,    /* integer (may be constrained by FF_NONNEG) */
+    FT_INT,    /* integer of a 32-bit database column (integer) */
     FT_COUNT,  /* non-negative integer */
     FT_AMOUNT, /* yuan with at most two decimals, held as integer fen in num */
     FT_BOOL,   /* num = 0 or 1 */
@@ -48,6 +48,7 @@ struct field_def {
     unsigned flags;
     const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
     const char *db_name;            /* database column when it differs (amounts: *_fen) */
+    size_t max_bytes;               /* FT_TEXT: longest value accepted on input (0: any) */
 };
 
 /* The database column of a field: amounts are stored as integer fen in a

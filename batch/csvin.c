@@ -67,6 +67,7 @@ struct csvin {
     int *colmap;
     size_t ncols;
     long rows;
+    int64_t today; /* no date may be later (days since 1970-01-01) */
 };
 
 /* libcsv's default trims spaces and tabs around unquoted fields, which
@@ -363,27 +364,51 @@ static size_t distance(const char *a, const char *b)
     return prev[lb];
 }
 
-/* Copy a column name for a message, with control characters and bytes
- * that are not UTF-8 shown as \xNN. */
+/* Copy a column name or a cell for a message, escaped and cut to fit
+ * (text_show). */
 static void show_name(char *dst, size_t dstlen, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    bool valid = utf8_valid(s, strlen(s));
-    size_t o = 0;
+    text_show(dst, dstlen, s, strlen(s));
+}
 
-    for (; *s && o + 5 < dstlen; s++) {
-        unsigned char c = (unsigned char)*s;
+/* What the bytes of the header say about the file's encoding, before its
+ * names are read: a NUL would cut a name short ("case_no\0junk" read as
+ * case_no), and a second byte-order mark would make the first column an
+ * unknown one whose name looks right. */
+static enum status check_header_bytes(struct csvin *r, struct err *err)
+{
+    static const char bom[] = "\xEF\xBB\xBF";
+    const char *first = r->ncells ? cell(r, 0) : "";
+    int marks = 1; /* the one skipped when the file was opened */
 
-        if (c < 0x20 || c == 0x7F || (!valid && c >= 0x80)) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 0x0F];
-        } else {
-            dst[o++] = (char)c;
+    for (size_t i = 0; i < r->ncells; i++) {
+        if (memchr(cell(r, i), '\0', r->span[i].len)) {
+            err_set(err, ST_EINPUT, "NUL character in column %zu of the header", i + 1);
+            err_detail(err, "%s:%ld", r->name, r->rec_line);
+            err_hint(err, "The file may be UTF-16 (Excel's \"Unicode Text\"): save it as \"CSV "
+                          "UTF-8\" and import it again.");
+            return ST_EINPUT;
         }
     }
-    dst[o] = '\0';
+    while (strncmp(first, bom, 3) == 0) {
+        first += 3;
+        marks++;
+    }
+    if (marks > 1) {
+        if (marks == 2)
+            err_set(err, ST_EINPUT,
+                    "the header starts with two byte-order marks; save the file again as CSV "
+                    "UTF-8");
+        else
+            err_set(err, ST_EINPUT,
+                    "the header starts with %d byte-order marks; save the file again as CSV UTF-8",
+                    marks);
+        err_detail(err, "%s:%ld", r->name, r->rec_line);
+        err_hint(err, "A program added a byte-order mark (U+FEFF) to a file that had one. Open "
+                      "the file and save it as \"CSV UTF-8\", then import it again.");
+        return ST_EINPUT;
+    }
+    return ST_OK;
 }
 
 static enum status check_header(struct csvin *r, struct err *err)
@@ -392,6 +417,8 @@ static enum status check_header(struct csvin *r, struct err *err)
     size_t seen_at[F__COUNT] = {0};
     char shown[256];
 
+    if (check_header_bytes(r, err) != ST_OK)
+        return ST_EINPUT;
     r->colmap = malloc((r->ncells ? r->ncells : 1) * sizeof *r->colmap);
     if (!r->colmap)
         return fail_nomem(r, err);
@@ -422,7 +449,11 @@ static enum status check_header(struct csvin *r, struct err *err)
             show_name(shown, sizeof shown, name);
             err_set(err, ST_EINPUT, "unknown column \"%s\"", shown);
             err_detail(err, "%s:%ld", r->name, r->rec_line);
-            if (best)
+            if (text_has_hidden(name, strlen(name)))
+                err_hint(err, "The name holds characters that cannot be seen or printed, shown "
+                              "as \\x.. or \\u....: type it again. The column names are listed in "
+                              "case-interchange.md, section 1.");
+            else if (best)
                 err_hint(err,
                          "Perhaps you meant \"%s\". The column names are listed in "
                          "case-interchange.md, section 1.",
@@ -462,8 +493,8 @@ static enum status check_header(struct csvin *r, struct err *err)
     return ST_OK;
 }
 
-enum status csvin_open(struct csvin **out, FILE *fp, const char *name, csvin_reject_fn on_reject,
-                       void *ud, struct err *err)
+enum status csvin_open(struct csvin **out, FILE *fp, const char *name, int64_t today,
+                       csvin_reject_fn on_reject, void *ud, struct err *err)
 {
     struct csvin *r = calloc(1, sizeof *r);
     enum status st;
@@ -476,6 +507,7 @@ enum status csvin_open(struct csvin **out, FILE *fp, const char *name, csvin_rej
         return err_set(err, ST_ENOMEM, "out of memory");
     }
     r->fp = fp;
+    r->today = today;
     r->on_reject = on_reject;
     r->ud = ud;
     r->first_read = true;
@@ -558,6 +590,7 @@ static bool knowledge_basis_ok(const char *s)
  * number of problems reported. */
 static int check_row(struct csvin *r, struct act *a, long line)
 {
+    static const int dates[] = {F_OFFENSE_DATE, F_CONVICTION_DATE};
     char reason[256];
     int bad = 0;
 
@@ -587,6 +620,19 @@ static int check_row(struct csvin *r, struct act *a, long line)
                  a->text[F_CONVICTION_DATE]);
         reject(r, line, case_fields[F_CONVICTION_DATE].name, reason);
         bad++;
+    }
+    /* An act or a judgment in the future is a typo (2150 for 2015). */
+    for (size_t k = 0; k < sizeof dates / sizeof dates[0]; k++) {
+        int f = dates[k];
+
+        if (a->present[f] && a->num[f] > r->today) {
+            char day[16];
+
+            value_format(FT_DATE, r->today, day, sizeof day);
+            snprintf(reason, sizeof reason, "after today (%s): '%s'", day, a->text[f]);
+            reject(r, line, case_fields[f].name, reason);
+            bad++;
+        }
     }
     if (a->present[F_KNOWLEDGE_BASIS] && !knowledge_basis_ok(a->text[F_KNOWLEDGE_BASIS])) {
         char shown[64];

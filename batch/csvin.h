@@ -15,6 +15,7 @@
 #include "case.h"
 #include "status.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct csvin;
@@ -31,14 +32,23 @@ struct csvin_reject {
 /* Called once per problem; a row with several bad cells gives several calls. */
 typedef void (*csvin_reject_fn)(void *ud, const struct csvin_reject *rej);
 
+/* today for csvin_open when no date is too late: the golden rule tests
+ * describe hypothetical cases, which may lie ahead of a new provision. */
+#define CSVIN_ANY_DAY INT64_MAX
+
 /* Open a reader on fp (borrowed; the caller closes it). name is used in
- * messages ("-" for standard input is shown as "<stdin>"). Reads and checks
- * the header: an unknown, duplicated or empty column name, or a missing
- * required column (case-interchange.md "required unless marked"), fails with
- * ST_EINPUT and a message naming the column. A leading UTF-8 BOM is skipped.
- * On success *out is a new reader, free with csvin_close(). */
-enum status csvin_open(struct csvin **out, FILE *fp, const char *name, csvin_reject_fn on_reject,
-                       void *ud, struct err *err);
+ * messages ("-" for standard input is shown as "<stdin>"). today is the run
+ * date in days since 1970-01-01 (import passes the machine's local date):
+ * dates after it are rejected. The reader never reads the clock itself, so
+ * that a test can fix the date. Reads and checks the header, failing with
+ * ST_EINPUT and a message that names the column: a NUL in any name (the
+ * file may be UTF-16), a first name that starts with a second byte-order
+ * mark (the first is skipped), an unknown name (shown with control and
+ * invisible characters escaped), a duplicated or empty one, or a missing
+ * required column (case-interchange.md "required unless marked"). On
+ * success *out is a new reader, free with csvin_close(). */
+enum status csvin_open(struct csvin **out, FILE *fp, const char *name, int64_t today,
+                       csvin_reject_fn on_reject, void *ud, struct err *err);
 
 /* Result of csvin_next. */
 enum csvin_result {
@@ -51,10 +61,20 @@ enum csvin_result {
 /* Read the next row. *a is act_fini()'d first and then filled (owned by the
  * caller); a->line is the row's line. Absent optional columns and empty cells
  * leave present[f] = 0. act_no defaults to 1 (present set). Row checks, each
- * reported with its column: every cell parses as its type (value_parse);
- * required cells not empty; act_no >= 1; age_at_offense within 0..150 and
- * absent for a unit; conviction_date not before offense_date; knowledge_basis
- * a ';'-list of integers 1..7; a wrong number of cells rejects the row. */
+ * reported with its column (limits and reasons in README.md, "Limits of the
+ * values"):
+ *   - every cell parses as its type (value_parse): ints within 32 bits, with
+ *     no "+" and no "-0"; counts at most 10^12 and amounts at most 10^12
+ *     yuan; dates real days 1900..2199; text valid UTF-8 with no NUL and no
+ *     C0, DEL or C1 control; case_no and court_code at most 200 bytes,
+ *     defendant_no at most 100;
+ *   - required cells not empty;
+ *   - act_no 1..2147483647;
+ *   - age_at_offense within 0..150 and absent for a unit;
+ *   - offense_date and conviction_date not after today (csvin_open), and
+ *     conviction_date not before offense_date;
+ *   - knowledge_basis a ';'-list of integers 1..7;
+ *   - a wrong number of cells rejects the row. */
 enum csvin_result csvin_next(struct csvin *r, struct act *a, struct err *err);
 
 /* Rows read so far (accepted + rejected). */

@@ -13,10 +13,12 @@
 #include "ctx.h"
 #include "db.h"
 #include "log.h"
+#include "value.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum status cmd_migrate(struct ctx *ctx, struct err *err)
 {
@@ -36,6 +38,7 @@ enum status cmd_migrate(struct ctx *ctx, struct err *err)
 }
 
 struct import_state {
+    int64_t today;          /* the run date: later dates are rejected */
     struct csvout *rejects; /* NULL without --rejects */
     const char *file;
     long rejected_rows;
@@ -95,7 +98,7 @@ static enum status import_file(struct db *db, const char *path, struct import_st
         err_set(err, ST_EINPUT, "could not open \"%s\": %s", path, strerror(errno));
         return ST_EINPUT;
     }
-    if ((st = csvin_open(&in, fp, s->file, on_reject, s, err)) != ST_OK)
+    if ((st = csvin_open(&in, fp, s->file, s->today, on_reject, s, err)) != ST_OK)
         goto done;
     if ((st = db_import_begin(db, err)) != ST_OK)
         goto done;
@@ -129,6 +132,23 @@ done:
     return st;
 }
 
+/* The importing machine's local date, in days since 1970-01-01: no act or
+ * judgment of a file can be later. Read once, so that every file of a run
+ * is held to the same day. */
+static enum status local_today(int64_t *today, struct err *err)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (now == (time_t)-1 || !localtime_r(&now, &tm)) {
+        err_set(err, ST_EIO, "could not read today's date from the system clock");
+        err_hint(err, "Check the clock and the time zone (TZ) of this machine.");
+        return ST_EIO;
+    }
+    *today = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+    return ST_OK;
+}
+
 enum status cmd_import(struct ctx *ctx, struct err *err)
 {
     struct import_state s = {0};
@@ -136,6 +156,8 @@ enum status cmd_import(struct ctx *ctx, struct err *err)
     FILE *rfp = NULL;
     enum status st;
 
+    if ((st = local_today(&s.today, err)) != ST_OK)
+        return st;
     if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) != ST_OK)

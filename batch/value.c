@@ -12,6 +12,7 @@
  */
 #include "value.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,45 +75,127 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
     return n;
 }
 
-/* Copy s into dst for quoting in a message: valid UTF-8 as is, control
- * characters and invalid bytes as \xNN, cut after ECHO_MAX bytes with "...".
- * A clerk sees what the cell held, and a terminal is never disturbed. */
-static void echo(char *dst, size_t dstlen, const char *s)
+/* The code point of the valid n-byte sequence at p. */
+static uint32_t utf8_decode(const unsigned char *p, size_t n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = p[0] & lead_mask[n];
+
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    return cp;
+}
+
+/* C0 controls, DEL and the C1 controls: a terminal acts on them (ESC starts
+ * a command; in UTF-8 mode some terminals obey U+009B as CSI). */
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* Characters that show nothing: a name holding one looks like another. */
+static bool is_invisible(uint32_t cp)
+{
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
+           cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164 || cp == 0xFEFF ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
+size_t text_escape(char *dst, size_t dstlen, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s;
-    size_t avail = strlen(s);
-    size_t o = 0;
+    size_t i = 0, o = 0;
 
     if (dstlen == 0)
-        return;
-    while (avail > 0) {
-        size_t n = utf8_seq_len(p, avail);
-        bool escape = n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7F));
-        size_t need = escape ? 4 : n;
+        return 0;
+    while (i < len) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        uint32_t cp = n ? utf8_decode(p + i, n) : p[i];
+        char esc[12];
+        const char *src = s + i;
+        size_t m = n;
 
-        if (escape)
+        if (n == 0 || (n == 1 && is_control(cp))) {
+            /* A byte: an ASCII control, or not UTF-8 at all. */
             n = 1;
-        if (o + need > ECHO_MAX || o + need + 4 > dstlen) {
-            if (o + 4 <= dstlen) {
-                memcpy(dst + o, "...", 3);
-                o += 3;
-            }
+            m = (size_t)snprintf(esc, sizeof esc, "\\x%c%c", hex[p[i] >> 4], hex[p[i] & 0x0F]);
+            src = esc;
+        } else if (is_control(cp) || is_invisible(cp)) {
+            m = (size_t)snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08" PRIX32 : "\\u%04" PRIX32,
+                                 cp);
+            src = esc;
+        }
+        if (o + m + 1 > dstlen)
             break;
-        }
-        if (escape) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[p[0] >> 4];
-            dst[o++] = hex[p[0] & 0x0F];
-        } else {
-            memcpy(dst + o, p, n);
-            o += n;
-        }
-        p += n;
-        avail -= n;
+        memcpy(dst + o, src, m);
+        o += m;
+        i += n;
     }
     dst[o] = '\0';
+    return i;
+}
+
+/* Find the first control character (C0, DEL, C1) of the UTF-8 text s. */
+static bool find_control(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq_len(p + i, len - i);
+
+        if (n == 0) { /* not UTF-8: refused for that before */
+            i++;
+            continue;
+        }
+        *cp = utf8_decode(p + i, n);
+        if (is_control(*cp))
+            return true;
+        i += n;
+    }
+    return false;
+}
+
+size_t text_show(char *dst, size_t dstlen, const char *s, size_t len)
+{
+    size_t used;
+
+    if (dstlen < 4) {
+        if (dstlen > 0)
+            dst[0] = '\0';
+        return 0;
+    }
+    used = text_escape(dst, dstlen - 3, s, len);
+    if (used < len)
+        memcpy(dst + strlen(dst), "...", 4);
+    return used;
+}
+
+bool text_has_hidden(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0, n; i < len; i += n) {
+        uint32_t cp;
+
+        n = utf8_seq_len(p + i, len - i);
+        if (n == 0)
+            return true;
+        cp = utf8_decode(p + i, n);
+        if (is_control(cp) || is_invisible(cp))
+            return true;
+    }
+    return false;
+}
+
+/* Copy s into dst for quoting in a message (text_show), cut after ECHO_MAX
+ * bytes: a clerk sees what the cell held, and a terminal is never
+ * disturbed. */
+static void echo(char *dst, size_t dstlen, const char *s)
+{
+    text_show(dst, dstlen < ECHO_MAX + 4 ? dstlen : ECHO_MAX + 4, s, strlen(s));
 }
 
 /* Write "what: 'cell'" into reason; returns false for the caller's use. */
@@ -198,8 +281,12 @@ static bool parse_count(const char *s, int64_t *num, char *reason, size_t reason
 
     if (n == 0 || s[n] != '\0')
         return refuse(reason, reason_len, "not a count", s);
-    if (!digits_to_u64(s, n, INT64_MAX, &v))
-        return refuse(reason, reason_len, "too large a count", s);
+    if (!digits_to_u64(s, n, (uint64_t)VALUE_COUNT_MAX, &v)) {
+        char what[64];
+
+        snprintf(what, sizeof what, "too large a count (at most %" PRId64 ")", VALUE_COUNT_MAX);
+        return refuse(reason, reason_len, what, s);
+    }
     *num = (int64_t)v;
     return true;
 }
@@ -213,10 +300,21 @@ static bool parse_int(const char *s, int64_t *num, char *reason, size_t reason_l
 
     if (n == 0 || d[n] != '\0')
         return refuse(reason, reason_len, "not a whole number", s);
-    /* The magnitude of INT64_MIN is INT64_MAX + 1. */
-    if (!digits_to_u64(d, n, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v))
-        return refuse(reason, reason_len, "too large a number", s);
-    *num = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    /* An int column is a PostgreSQL integer: 32 bits. */
+    if (!digits_to_u64(d, n, neg ? (uint64_t)VALUE_INT_MAX + 1 : (uint64_t)VALUE_INT_MAX, &v)) {
+        char what[64];
+
+        if (neg)
+            snprintf(what, sizeof what, "too small a number (at least -%" PRId64 ")",
+                     VALUE_INT_MAX + 1);
+        else
+            snprintf(what, sizeof what, "too large a number (at most %" PRId64 ")", VALUE_INT_MAX);
+        return refuse(reason, reason_len, what, s);
+    }
+    /* "-0" is a typo or a spreadsheet artefact, not a value anyone means. */
+    if (neg && v == 0)
+        return refuse(reason, reason_len, "minus zero (write 0)", s);
+    *num = neg ? -(int64_t)v : (int64_t)v;
     return true;
 }
 
@@ -239,8 +337,14 @@ static bool parse_amount(const char *s, int64_t *num, char *reason, size_t reaso
     } else if (s[n] != '\0') {
         return refuse(reason, reason_len, bad, s);
     }
-    if (!digits_to_u64(s, n, ((uint64_t)INT64_MAX - fen) / 100, &yuan))
-        return refuse(reason, reason_len, "too large an amount", s);
+    if (!digits_to_u64(s, n, (uint64_t)VALUE_AMOUNT_MAX_YUAN, &yuan) ||
+        (yuan == (uint64_t)VALUE_AMOUNT_MAX_YUAN && fen > 0)) {
+        char what[64];
+
+        snprintf(what, sizeof what, "too large an amount (at most %" PRId64 " yuan)",
+                 VALUE_AMOUNT_MAX_YUAN);
+        return refuse(reason, reason_len, what, s);
+    }
     *num = (int64_t)(yuan * 100 + fen);
     return true;
 }
@@ -298,6 +402,34 @@ static bool parse_enum(const struct field_def *def, const char *s, int64_t *num,
     return refuse(reason, reason_len, what, s);
 }
 
+/* Text: UTF-8 without control characters (a case number holding ESC or a
+ * line break cannot be typed back, and disturbs a terminal that shows it),
+ * and no longer than the field allows (the database indexes identifiers). */
+static bool parse_text(const struct field_def *def, const char *s, char *reason, size_t reason_len)
+{
+    size_t len = strlen(s);
+    uint32_t cp;
+    char what[80];
+
+    if (!utf8_valid(s, len))
+        return refuse(reason, reason_len, "not UTF-8 text (save the file as \"CSV UTF-8\")", s);
+    if (find_control(s, len, &cp)) {
+        const char *name = cp == '\n' || cp == '\r' ? "a line break"
+                           : cp == '\t'             ? "a tab"
+                                                    : "a control character";
+
+        snprintf(what, sizeof what,
+                 cp < 0x80 ? "contains %s (\\x%02" PRIX32 ")" : "contains %s (\\u%04" PRIX32 ")",
+                 name, cp);
+        return refuse(reason, reason_len, what, s);
+    }
+    if (def->max_bytes > 0 && len > def->max_bytes) {
+        snprintf(what, sizeof what, "too long (%zu bytes, at most %zu)", len, def->max_bytes);
+        return refuse(reason, reason_len, what, s);
+    }
+    return true;
+}
+
 bool value_parse(const struct field_def *def, const char *s, int64_t *num, char *reason,
                  size_t reason_len)
 {
@@ -308,10 +440,7 @@ bool value_parse(const struct field_def *def, const char *s, int64_t *num, char 
     }
     switch (def->type) {
     case FT_TEXT:
-    case FT_LIST:
-        if (!utf8_valid(s, strlen(s)))
-            return refuse(reason, reason_len, "not UTF-8 text (save the file as \"CSV UTF-8\")", s);
-        return true;
+    case FT_LIST: return parse_text(def, s, reason, reason_len);
     case FT_ENUM: return parse_enum(def, s, num, reason, reason_len);
     case FT_INT: return parse_int(s, num, reason, reason_len);
     case FT_COUNT: return parse_count(s, num, reason, reason_len);

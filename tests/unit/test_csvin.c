@@ -18,6 +18,7 @@
 #include "case.h"
 #include "csvin.h"
 #include "status.h"
+#include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct fx {
     struct err err;
     struct rej rej[32];
     int nrej;
+    int64_t today; /* the run date given to the reader */
 };
 
 static void collect(void *ud, const struct csvin_reject *rej)
@@ -64,6 +66,8 @@ static int setup(void **state)
 
     if (!fx)
         return -1;
+    /* A fixed run date: the reader never reads the clock. */
+    fx->today = days_from_civil(2024, 6, 11);
     *state = fx;
     return 0;
 }
@@ -90,7 +94,7 @@ static enum status open_bytes(struct fx *fx, const char *text, size_t len, const
     /* fmemopen refuses a zero size; an empty file is a closed pipe. */
     fx->fp = len ? fmemopen(fx->data, len, "r") : fopen("/dev/null", "r");
     assert_non_null(fx->fp);
-    return csvin_open(&fx->r, fx->fp, name, collect, fx, &fx->err);
+    return csvin_open(&fx->r, fx->fp, name, fx->today, collect, fx, &fx->err);
 }
 
 static enum status open_text(struct fx *fx, const char *text)
@@ -183,6 +187,87 @@ static void csvin_names_an_unknown_column_without_suggestion_when_nothing_is_clo
     assert_string_equal(fx->err.msg, "unknown column \"被告人\\x01\"");
     assert_null(strstr(fx->err.hint, "Perhaps"));
     assert_non_null(strstr(fx->err.hint, "case-interchange.md"));
+}
+
+static void csvin_shows_invisible_characters_of_an_unknown_column_escaped(void **state)
+{
+    struct fx *fx = *state;
+
+    /* A zero-width space pasted before a name, and a C1 control after one. */
+    assert_int_equal(open_text(fx, HDR ",\xE2\x80\x8Bsurrendered\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"\\u200Bsurrendered\"");
+    assert_non_null(strstr(fx->err.hint, "cannot be seen"));
+    teardown(state);
+    setup(state);
+    fx = *state;
+    assert_int_equal(open_text(fx, HDR ",pregnant\xC2\x85\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"pregnant\\u0085\"");
+}
+
+/* "case_no\0junk" was read as case_no: the NUL cut the name short. */
+static void csvin_refuses_a_header_holding_a_nul_naming_its_column(void **state)
+{
+    struct fx *fx = *state;
+    static const char text[] = "defendant_no,case_no\0junk,court_code,offense,offense_date,"
+                               "defendant_kind\n1," CASE_CN ",c,help_network_crime,2021-03-01,"
+                               "person\n";
+
+    assert_int_equal(open_bytes(fx, text, sizeof text - 1, "cases.csv"), ST_EINPUT);
+    assert_null(fx->r);
+    assert_string_equal(fx->err.msg, "NUL character in column 2 of the header");
+    assert_string_equal(fx->err.detail, "cases.csv:1");
+    assert_non_null(strstr(fx->err.hint, "UTF-16"));
+    assert_non_null(strstr(fx->err.hint, "CSV UTF-8"));
+}
+
+/* What Excel's "Unicode Text" looks like: UTF-16LE with its own mark. */
+static void csvin_refuses_a_utf16_file_at_its_header(void **state)
+{
+    struct fx *fx = *state;
+    const char *ascii = HDR "\r\n";
+    char text[512];
+    size_t n = 0;
+
+    text[n++] = '\xFF';
+    text[n++] = '\xFE';
+    for (const char *p = ascii; *p; p++) {
+        text[n++] = *p;
+        text[n++] = '\0';
+    }
+    assert_int_equal(open_bytes(fx, text, n, "cases.csv"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "NUL character in column 1 of the header");
+    assert_non_null(strstr(fx->err.hint, "UTF-16"));
+}
+
+/* A file saved as "CSV UTF-8" twice: the second mark made an unknown
+ * column whose name looked like case_no. */
+static void csvin_refuses_a_header_with_two_byte_order_marks(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, "\xEF\xBB\xBF\xEF\xBB\xBF" HDR "\r\n" ROW "\r\n"), ST_EINPUT);
+    assert_null(fx->r);
+    assert_string_equal(fx->err.msg, "the header starts with two byte-order marks; save the file "
+                                     "again as CSV UTF-8");
+    assert_string_equal(fx->err.detail, "cases.csv:1");
+    teardown(state);
+    setup(state);
+    fx = *state;
+    assert_int_equal(open_text(fx, "\xEF\xBB\xBF\xEF\xBB\xBF\xEF\xBB\xBF" HDR "\n"), ST_EINPUT);
+    assert_string_equal(fx->err.msg, "the header starts with 3 byte-order marks; save the file "
+                                     "again as CSV UTF-8");
+}
+
+/* A mark inside the header is no second leading one: it is shown. */
+static void csvin_shows_a_byte_order_mark_before_a_later_column(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",\xEF\xBB\xBF"
+                                       "surrendered\n"),
+                     ST_EINPUT);
+    assert_string_equal(fx->err.msg, "unknown column \"\\uFEFFsurrendered\"");
+    assert_non_null(strstr(fx->err.hint, "cannot be seen"));
 }
 
 static void csvin_rejects_duplicate_column(void **state)
@@ -366,6 +451,137 @@ static void csvin_checks_ranges_and_cells_against_each_other(void **state)
     assert_string_equal(fx->a.text[F_KNOWLEDGE_BASIS], "1;3;7");
 }
 
+/* act_no is an integer column: a larger number failed the whole file in
+ * the database instead of its row. */
+static void csvin_keeps_act_no_and_age_within_the_database_integer(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",act_no,age_at_offense\n" ROW ",2147483647,30\n" ROW
+                                       ",2147483648,30\n" ROW ",99999999999999999999,-0\n" ROW
+                                       ",+2,+30\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_true(fx->a.num[F_ACT_NO] == 2147483647);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->nrej, 5);
+    assert_rej(fx, 0, 3, "act_no", "too large a number (at most 2147483647): '2147483648'");
+    assert_rej(fx, 1, 4, "act_no",
+               "too large a number (at most 2147483647): '99999999999999999999'");
+    assert_rej(fx, 2, 4, "age_at_offense", "minus zero (write 0): '-0'");
+    assert_rej(fx, 3, 5, "act_no", "not a whole number: '+2'");
+    assert_rej(fx, 4, 5, "age_at_offense", "not a whole number: '+30'");
+}
+
+static void csvin_refuses_counts_and_amounts_beyond_any_real_case(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",illegal_info_clicks,payment_settled_yuan\n" ROW
+                                       ",1000000000000,1000000000000.00\n" ROW
+                                       ",1000000000001,1000000000000.01\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->nrej, 2);
+    assert_rej(fx, 0, 3, "illegal_info_clicks",
+               "too large a count (at most 1000000000000): '1000000000001'");
+    assert_rej(fx, 1, 3, "payment_settled_yuan",
+               "too large an amount (at most 1000000000000 yuan): '1000000000000.01'");
+}
+
+/* A 3,000-byte case number failed the whole file in the database (btree
+ * index row too large); ESC in one reached the terminal through explain. */
+static void csvin_rejects_long_identifiers_and_control_characters_in_them(void **state)
+{
+    struct fx *fx = *state;
+    size_t cap = 8192, o = 0;
+    char *text = malloc(cap);
+
+    assert_non_null(text);
+    o += (size_t)snprintf(text + o, cap - o, HDR "\n");
+    memset(text + o, 'N', 200); /* line 2: case_no at the limit */
+    o += 200;
+    o += (size_t)snprintf(text + o, cap - o, ",1,c,help_network_crime,2021-03-01,person\n");
+    memset(text + o, 'N', 3000); /* line 3 */
+    o += 3000;
+    o += (size_t)snprintf(text + o, cap - o,
+                          ",1,c,help_network_crime,2021-03-01,person\n"
+                          "A\x1B[2J,1,c,help_network_crime,2021-03-01,person\n"     /* 4 */
+                          "B,1\xC2\x9B,c\t,help_network_crime,2021-03-01,person\n"  /* 5 */
+                          "C,%0101d,%0201d,help_network_crime,2021-03-01,person\n"  /* 6 */
+                          "D,%0100d,%0200d,help_network_crime,2021-03-01,person\n", /* 7 */
+                          1, 1, 1, 1);
+    assert_int_equal(open_text(fx, text), ST_OK);
+    free(text);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(strlen(fx->a.text[F_CASE_NO]), 200);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next_row(fx), 7);
+    assert_int_equal(next(fx), CSVIN_EOF);
+    assert_int_equal(fx->nrej, 6);
+    assert_string_equal(fx->rej[0].column, "case_no");
+    assert_int_equal(fx->rej[0].line, 3);
+    assert_non_null(strstr(fx->rej[0].reason, "too long (3000 bytes, at most 200): 'NNN"));
+    assert_rej(fx, 1, 4, "case_no", "contains a control character (\\x1B): 'A\\x1B[2J'");
+    assert_rej(fx, 2, 5, "defendant_no", "contains a control character (\\u009B): '1\\u009B'");
+    assert_rej(fx, 3, 5, "court_code", "contains a tab (\\x09): 'c\\x09'");
+    assert_string_equal(fx->rej[4].column, "defendant_no");
+    assert_non_null(strstr(fx->rej[4].reason, "too long (101 bytes, at most 100)"));
+    assert_string_equal(fx->rej[5].column, "court_code");
+    assert_non_null(strstr(fx->rej[5].reason, "too long (201 bytes, at most 200)"));
+    /* Nothing raw: no C0, DEL, or C1 (0xC2 0x80..0x9F in UTF-8). */
+    for (int i = 0; i < fx->nrej; i++) {
+        for (const unsigned char *p = (const unsigned char *)fx->rej[i].reason; *p; p++) {
+            assert_true(*p >= 0x20 && *p != 0x7F);
+            assert_false(p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F);
+        }
+    }
+}
+
+/* Offense and conviction dates in 2150 and 2199 were accepted: any date
+ * after the run date is a typo. */
+static void csvin_rejects_dates_after_today(void **state)
+{
+    struct fx *fx = *state;
+
+    assert_int_equal(open_text(fx, HDR ",conviction_date\n"
+                                       "A,1,c,help_network_crime,2024-06-11,person,2024-06-11\n"
+                                       "B,1,c,help_network_crime,2024-06-12,person,\n"
+                                       "C,1,c,help_network_crime,2024-06-10,person,2024-06-12\n"
+                                       "D,1,c,help_network_crime,2150-01-01,person,2199-12-31\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(fx->a.num[F_OFFENSE_DATE], fx->today);
+    assert_int_equal(fx->a.num[F_CONVICTION_DATE], fx->today);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(next(fx), CSVIN_EOF);
+    assert_int_equal(fx->nrej, 4);
+    assert_rej(fx, 0, 3, "offense_date", "after today (2024-06-11): '2024-06-12'");
+    assert_rej(fx, 1, 4, "conviction_date", "after today (2024-06-11): '2024-06-12'");
+    assert_rej(fx, 2, 5, "offense_date", "after today (2024-06-11): '2150-01-01'");
+    assert_rej(fx, 3, 5, "conviction_date", "after today (2024-06-11): '2199-12-31'");
+}
+
+static void csvin_accepts_any_date_up_to_2199_without_a_run_date(void **state)
+{
+    struct fx *fx = *state;
+
+    fx->today = CSVIN_ANY_DAY;
+    assert_int_equal(open_text(fx, HDR ",conviction_date\n"
+                                       "D,1,c,help_network_crime,2150-01-01,person,2199-12-31\n"
+                                       "E,1,c,help_network_crime,2150-01-01,person,2200-01-01\n"),
+                     ST_OK);
+    assert_int_equal(next_row(fx), 2);
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_rej(fx, 0, 3, "conviction_date", "not a date between 1900 and 2199: '2200-01-01'");
+}
+
 static void csvin_rejects_invalid_utf8_in_any_cell(void **state)
 {
     struct fx *fx = *state;
@@ -409,8 +625,10 @@ static void csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines(void
                                        "D,1,c,help_network_crime,2021-03-01,person"), /* 11 */
                      ST_OK);
     assert_int_equal(next_row(fx), 3);
-    assert_int_equal(next_row(fx), 4);
-    assert_string_equal(fx->a.text[F_CASE_NO], "B\r\nline two\n\nline four");
+    /* The quoted line breaks are read into the cell, where a case number
+     * may not have them. */
+    assert_int_equal(next(fx), CSVIN_REJECT);
+    assert_int_equal(fx->a.line, 4);
     assert_int_equal(next(fx), CSVIN_REJECT);
     assert_int_equal(fx->a.line, 9);
     assert_int_equal(next(fx), CSVIN_REJECT); /* a line of blanks is a row of one cell */
@@ -418,10 +636,12 @@ static void csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines(void
     assert_int_equal(next_row(fx), 11);
     assert_string_equal(fx->a.text[F_CASE_NO], "D");
     assert_int_equal(next(fx), CSVIN_EOF);
-    assert_int_equal(fx->nrej, 2);
-    assert_rej(fx, 0, 9, "offense",
+    assert_int_equal(fx->nrej, 3);
+    assert_rej(fx, 0, 4, "case_no",
+               "contains a line break (\\x0D): 'B\\x0D\\x0Aline two\\x0A\\x0Aline four'");
+    assert_rej(fx, 1, 9, "offense",
                "not one of refuse_netsec_duty, illegal_use_network, help_network_crime: 'bad'");
-    assert_int_equal(fx->rej[1].line, 10);
+    assert_int_equal(fx->rej[2].line, 10);
 }
 
 static void csvin_counts_lone_carriage_returns_as_line_ends(void **state)
@@ -532,18 +752,21 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
     char *text = malloc(cap);
     long line = 1;
     static long want[40000];
+    static bool bad[40000]; /* rows with a line break in case_no are rejected */
     int nwant = 0;
 
     assert_non_null(text);
-    o += (size_t)sprintf(text + o, HDR "\r\n");
-    /* Pad the first row so that its CR is the last byte of the first 64 KiB read. */
+    o += (size_t)sprintf(text + o, HDR ",helped_parties\r\n");
+    /* Pad the first row so that its CR is the last byte of the first 64 KiB
+     * read: leading zeros of a count are the one long cell that is valid. */
     {
-        size_t tail = strlen(",1,c,help_network_crime,2021-03-01,person");
-        size_t pad = 65535 - o - tail;
+        size_t head = strlen("A,1,c,help_network_crime,2021-03-01,person,");
+        size_t pad = 65535 - o - head - 1;
 
-        memset(text + o, 'p', pad);
+        o += (size_t)sprintf(text + o, "A,1,c,help_network_crime,2021-03-01,person,");
+        memset(text + o, '0', pad);
         o += pad;
-        o += (size_t)sprintf(text + o, ",1,c,help_network_crime,2021-03-01,person");
+        text[o++] = '7';
         assert_int_equal(o, 65535);
         text[o++] = '\r';
         text[o++] = '\n';
@@ -554,14 +777,15 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
         if (i % 7 == 3) {
             o += (size_t)sprintf(text + o,
                                  "\"multi\r\nline %d\",1,c,help_network_crime,2021-03-01,"
-                                 "person\r\n",
+                                 "person,1\r\n",
                                  i);
+            bad[nwant] = true;
             want[nwant++] = line;
             line++;
         } else if (i % 11 == 5) {
             o += (size_t)sprintf(text + o, "\r\n"); /* blank line */
         } else {
-            o += (size_t)sprintf(text + o, "case-%0*d,1,c,help_network_crime,2021-03-01,person\n",
+            o += (size_t)sprintf(text + o, "case-%0*d,1,c,help_network_crime,2021-03-01,person,1\n",
                                  i % 50 + 1, i);
             want[nwant++] = line;
         }
@@ -570,10 +794,14 @@ static void csvin_numbers_lines_right_across_read_boundaries(void **state)
     assert_int_equal(open_text(fx, text), ST_OK);
     free(text);
     for (int i = 0; i < nwant; i++) {
-        long got = next_row(fx);
+        enum csvin_result res = next(fx);
 
-        if (got != want[i])
-            fail_msg("row %d: line %ld, expected %ld", i, got, want[i]);
+        if (res != (bad[i] ? CSVIN_REJECT : CSVIN_ROW) || fx->a.line != want[i])
+            fail_msg("row %d: result %d at line %ld, expected %d at line %ld", i, (int)res,
+                     fx->a.line, bad[i] ? CSVIN_REJECT : CSVIN_ROW, want[i]);
+        if (i == 0)
+            assert_int_equal(fx->a.num[F_HELPED_PARTIES], 7);
+        fx->nrej = 0; /* only the lines matter here */
     }
     assert_int_equal(next(fx), CSVIN_EOF);
     assert_int_equal(csvin_rows(fx->r), nwant);
@@ -587,6 +815,11 @@ int main(void)
         T(csvin_keeps_chinese_text_byte_for_byte),
         T(csvin_rejects_unknown_column_naming_it),
         T(csvin_names_an_unknown_column_without_suggestion_when_nothing_is_close),
+        T(csvin_shows_invisible_characters_of_an_unknown_column_escaped),
+        T(csvin_refuses_a_header_holding_a_nul_naming_its_column),
+        T(csvin_refuses_a_utf16_file_at_its_header),
+        T(csvin_refuses_a_header_with_two_byte_order_marks),
+        T(csvin_shows_a_byte_order_mark_before_a_later_column),
         T(csvin_rejects_duplicate_column),
         T(csvin_rejects_missing_required_column_naming_it),
         T(csvin_rejects_empty_column_name_from_a_trailing_comma),
@@ -599,6 +832,11 @@ int main(void)
         T(csvin_rejects_blanks_and_signs_around_numbers),
         T(csvin_accepts_booleans_in_any_case_and_empty_as_not_recorded),
         T(csvin_checks_ranges_and_cells_against_each_other),
+        T(csvin_keeps_act_no_and_age_within_the_database_integer),
+        T(csvin_refuses_counts_and_amounts_beyond_any_real_case),
+        T(csvin_rejects_long_identifiers_and_control_characters_in_them),
+        T(csvin_rejects_dates_after_today),
+        T(csvin_accepts_any_date_up_to_2199_without_a_run_date),
         T(csvin_rejects_invalid_utf8_in_any_cell),
         T(csvin_rejects_a_nul_character_in_a_cell),
         T(csvin_numbers_lines_across_quoted_newlines_crlf_and_blank_lines),

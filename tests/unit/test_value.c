@@ -98,15 +98,19 @@ static void bools_accept_true_false_yes_no_one_zero_in_any_case(void **state)
     refused(&bool_def, "2");
 }
 
-static void counts_accept_digits_up_to_int64_max(void **state)
+static void counts_accept_digits_up_to_a_trillion(void **state)
 {
     (void)state;
     assert_int_equal(ok(&count_def, "0"), 0);
     assert_int_equal(ok(&count_def, "500"), 500);
     assert_int_equal(ok(&count_def, "007"), 7);
-    assert_true(ok(&count_def, "9223372036854775807") == INT64_MAX);
+    assert_true(ok(&count_def, "1000000000000") == VALUE_COUNT_MAX);
+    assert_true(ok(&count_def, "0001000000000000") == VALUE_COUNT_MAX);
+    assert_string_equal(refused(&count_def, "1000000000001"),
+                        "too large a count (at most 1000000000000): '1000000000001'");
     assert_string_equal(refused(&count_def, "9223372036854775808"),
-                        "too large a count: '9223372036854775808'");
+                        "too large a count (at most 1000000000000): '9223372036854775808'");
+    refused(&count_def, "99999999999999999999999");
 }
 
 static void counts_refuse_signs_spaces_exponents_and_separators(void **state)
@@ -122,20 +126,33 @@ static void counts_refuse_signs_spaces_exponents_and_separators(void **state)
     assert_string_equal(refused(&count_def, "五"), "not a count: '五'");
 }
 
-static void ints_accept_a_minus_sign_and_the_whole_int64_range(void **state)
+static void ints_accept_a_minus_sign_and_the_32_bit_range(void **state)
 {
     (void)state;
     assert_int_equal(ok(&int_def, "17"), 17);
     assert_int_equal(ok(&int_def, "-5"), -5);
-    assert_int_equal(ok(&int_def, "-0"), 0);
-    assert_true(ok(&int_def, "-9223372036854775808") == INT64_MIN);
-    assert_true(ok(&int_def, "9223372036854775807") == INT64_MAX);
-    refused(&int_def, "-9223372036854775809");
+    assert_int_equal(ok(&int_def, "0"), 0);
+    assert_true(ok(&int_def, "2147483647") == 2147483647);
+    assert_true(ok(&int_def, "-2147483648") == -2147483647 - 1);
+    assert_string_equal(refused(&int_def, "2147483648"),
+                        "too large a number (at most 2147483647): '2147483648'");
+    assert_string_equal(refused(&int_def, "-2147483649"),
+                        "too small a number (at least -2147483648): '-2147483649'");
     refused(&int_def, "9223372036854775808");
+    refused(&int_def, "-9223372036854775809");
     assert_string_equal(refused(&int_def, "-"), "not a whole number: '-'");
     refused(&int_def, "--1");
-    refused(&int_def, "+1");
     refused(&int_def, "1.5");
+}
+
+static void ints_refuse_minus_zero_and_a_plus_sign(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&int_def, "-0"), "minus zero (write 0): '-0'");
+    assert_string_equal(refused(&int_def, "-000"), "minus zero (write 0): '-000'");
+    assert_string_equal(refused(&int_def, "+1"), "not a whole number: '+1'");
+    assert_string_equal(refused(&int_def, "+0"), "not a whole number: '+0'");
+    assert_int_equal(ok(&int_def, "-01"), -1);
 }
 
 static void amounts_are_held_in_fen(void **state)
@@ -147,9 +164,14 @@ static void amounts_are_held_in_fen(void **state)
     assert_int_equal(ok(&amount_def, "12000.05"), 1200005);
     assert_int_equal(ok(&amount_def, "0.01"), 1);
     assert_int_equal(ok(&amount_def, "0"), 0);
-    assert_true(ok(&amount_def, "92233720368547758.07") == INT64_MAX);
-    assert_string_equal(refused(&amount_def, "92233720368547758.08"),
-                        "too large an amount: '92233720368547758.08'");
+    assert_true(ok(&amount_def, "1000000000000") == VALUE_AMOUNT_MAX_YUAN * 100);
+    assert_true(ok(&amount_def, "1000000000000.00") == VALUE_AMOUNT_MAX_YUAN * 100);
+    assert_true(ok(&amount_def, "999999999999.99") == VALUE_AMOUNT_MAX_YUAN * 100 - 1);
+    assert_string_equal(refused(&amount_def, "1000000000000.01"),
+                        "too large an amount (at most 1000000000000 yuan): '1000000000000.01'");
+    assert_string_equal(refused(&amount_def, "1000000000001"),
+                        "too large an amount (at most 1000000000000 yuan): '1000000000001'");
+    refused(&amount_def, "92233720368547758.07");
     refused(&amount_def, "100000000000000000");
 }
 
@@ -217,6 +239,86 @@ static void text_is_accepted_unless_it_is_not_utf8(void **state)
                         "not UTF-8 text (save the file as \"CSV UTF-8\"): '\\xBE\\xA9'");
 }
 
+static void identifiers_refuse_control_characters_showing_them_escaped(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+
+    (void)state;
+    assert_string_equal(refused(cn, "A\x1B[31mB"),
+                        "contains a control character (\\x1B): 'A\\x1B[31mB'");
+    assert_string_equal(refused(cn, "A\nB"), "contains a line break (\\x0A): 'A\\x0AB'");
+    assert_string_equal(refused(cn, "A\r"), "contains a line break (\\x0D): 'A\\x0D'");
+    assert_string_equal(refused(cn, "\tA"), "contains a tab (\\x09): '\\x09A'");
+    assert_string_equal(refused(cn, "A\x01"), "contains a control character (\\x01): 'A\\x01'");
+    assert_string_equal(refused(cn, "A\x7F"), "contains a control character (\\x7F): 'A\\x7F'");
+    assert_string_equal(refused(cn, "A\xC2\x80"),
+                        "contains a control character (\\u0080): 'A\\u0080'");
+    assert_string_equal(refused(cn, "京\xC2\x9B"
+                                    "2J"),
+                        "contains a control character (\\u009B): '京\\u009B2J'");
+    assert_string_equal(refused(cn, "A\xC2\x9F"),
+                        "contains a control character (\\u009F): 'A\\u009F'");
+    refused(&case_fields[F_DEFENDANT_NO], "1\x1B");
+    refused(&case_fields[F_COURT_CODE], "110105\x85"); /* a lone C1 byte is not UTF-8 */
+    refused(&case_fields[F_COURT_CODE], "110105\xC2\x85");
+    ok(cn, "A\xC2\xA0"
+           "B");                     /* U+00A0, the first character after C1 */
+    ok(cn, "（2021）京0105刑初1号"); /* full-width brackets */
+}
+
+/* s = n bytes: fill ASCII 'A's, then the UTF-8 character ch if given. */
+static const char *ident(size_t fill, const char *ch)
+{
+    static char s[4096];
+
+    assert_true(fill + strlen(ch) < sizeof s);
+    memset(s, 'A', fill);
+    strcpy(s + fill, ch);
+    return s;
+}
+
+static void identifiers_have_a_limit_in_bytes(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+    char want[160];
+
+    (void)state;
+    assert_int_equal(cn->max_bytes, 200);
+    assert_int_equal(case_fields[F_DEFENDANT_NO].max_bytes, 100);
+    assert_int_equal(case_fields[F_COURT_CODE].max_bytes, 200);
+    ok(cn, ident(200, ""));
+    snprintf(want, sizeof want, "too long (201 bytes, at most 200): '%s...'", ident(48, ""));
+    assert_string_equal(refused(cn, ident(201, "")), want);
+    assert_non_null(strstr(refused(cn, ident(3000, "")), "too long (3000 bytes, at most 200)"));
+    ok(&case_fields[F_DEFENDANT_NO], ident(100, ""));
+    refused(&case_fields[F_DEFENDANT_NO], ident(101, ""));
+    ok(&case_fields[F_COURT_CODE], ident(200, ""));
+    refused(&case_fields[F_COURT_CODE], ident(201, ""));
+    /* No limit on the other text. */
+    ok(&text_def, ident(400, ""));
+}
+
+/* A three-byte character that ends on the limit fits; one that crosses it
+ * does not, whatever the number of characters. */
+static void identifier_limits_count_the_bytes_of_a_character_crossing_them(void **state)
+{
+    const struct field_def *cn = &case_fields[F_CASE_NO];
+    char many[256] = "";
+
+    (void)state;
+    ok(cn, ident(197, "京"));
+    assert_non_null(strstr(refused(cn, ident(198, "京")), "too long (201 bytes, at most 200)"));
+    assert_non_null(strstr(refused(cn, ident(199, "京")), "too long (202 bytes, at most 200)"));
+    ok(cn, ident(196, "😀")); /* four bytes */
+    refused(cn, ident(197, "😀"));
+    /* 67 characters of three bytes: 201 bytes, refused although 67 < 200. */
+    for (int i = 0; i < 67; i++)
+        strcat(many, "刑");
+    assert_non_null(strstr(refused(cn, many), "too long (201 bytes, at most 200)"));
+    many[198] = '\0'; /* 66 characters */
+    ok(cn, many);
+}
+
 static void reasons_cut_long_cells_and_escape_control_characters(void **state)
 {
     char longcell[200];
@@ -231,6 +333,82 @@ static void reasons_cut_long_cells_and_escape_control_characters(void **state)
     assert_string_equal(refused(&count_def, "1\t2"), "not a count: '1\\x092'");
     assert_string_equal(refused(&count_def, "一二三四五六七八九十一二三四五六七八九十"),
                         "not a count: '一二三四五六七八九十一二三四五六...'");
+}
+
+/* Escape len bytes of s into a roomy buffer and return it. */
+static const char *esc(const char *s, size_t len)
+{
+    static char buf[256];
+
+    assert_int_equal(text_escape(buf, sizeof buf, s, len), len);
+    return buf;
+}
+
+static void escape_shows_control_and_invisible_characters_and_keeps_the_rest(void **state)
+{
+    (void)state;
+    assert_string_equal(esc("(2021)京0105刑初123号", strlen("(2021)京0105刑初123号")),
+                        "(2021)京0105刑初123号");
+    assert_string_equal(esc("A\x1B[31mB", 7), "A\\x1B[31mB");          /* ESC */
+    assert_string_equal(esc("\t\r\n\x7F", 4), "\\x09\\x0D\\x0A\\x7F"); /* C0, DEL */
+    assert_string_equal(esc("a\0b", 3), "a\\x00b");                    /* NUL */
+    assert_string_equal(esc("\xC2\x80\xC2\x9B\xC2\x9F\xC2\xA0", 8),
+                        "\\u0080\\u009B\\u009F\xC2\xA0"); /* C1; NBSP is seen */
+    assert_string_equal(esc("\xEF\xBB\xBF"
+                            "case_no",
+                            10),
+                        "\\uFEFFcase_no");
+    assert_string_equal(esc("\xE2\x80\x8B\xE2\x80\xAE\xC2\xAD", 8), "\\u200B\\u202E\\u00AD");
+    assert_string_equal(esc("\xF3\xA0\x80\x81", 4), "\\U000E0001");          /* language tag */
+    assert_string_equal(esc("\xBE\xA9\xE4\xBA", 4), "\\xBE\\xA9\\xE4\\xBA"); /* not UTF-8 */
+    assert_string_equal(esc("a\\x1B", 5), "a\\x1B"); /* a backslash is kept */
+}
+
+static void escape_stops_before_a_character_that_does_not_fit(void **state)
+{
+    char buf[8];
+
+    (void)state;
+    assert_int_equal(text_escape(buf, sizeof buf, "abcdef\x1B", 7), 6);
+    assert_string_equal(buf, "abcdef");
+    assert_int_equal(text_escape(buf, sizeof buf, "ab京京", 8), 5); /* never half a character */
+    assert_string_equal(buf, "ab京");
+    assert_int_equal(text_escape(buf, 1, "ab", 2), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(text_escape(buf, 0, "ab", 2), 0);
+}
+
+static void show_cuts_with_dots_and_has_hidden_tells_what_escape_would_change(void **state)
+{
+    char buf[12];
+
+    (void)state;
+    assert_int_equal(text_show(buf, sizeof buf, "abcdefgh", 8), 8);
+    assert_string_equal(buf, "abcdefgh");
+    assert_int_equal(text_show(buf, sizeof buf, "abcdefghijkl", 12), 8);
+    assert_string_equal(buf, "abcdefgh...");
+    assert_int_equal(text_show(buf, sizeof buf, "ab\x1B[2Jxyz", 9), 5);
+    assert_string_equal(buf, "ab\\x1B[2...");
+    assert_int_equal(text_show(buf, 3, "ab", 2), 0);
+    assert_string_equal(buf, "");
+    assert_false(text_has_hidden("(2021)京0105刑初123号", strlen("(2021)京0105刑初123号")));
+    assert_false(text_has_hidden("a\\x1B", 5));
+    assert_true(text_has_hidden("a\x1B", 2));
+    assert_true(text_has_hidden("a\0b", 3));
+    assert_true(text_has_hidden("a\xC2\x85", 3));
+    assert_true(text_has_hidden("\xE2\x80\x8B", 3));
+    assert_true(text_has_hidden("\xBE\xA9", 2));
+}
+
+static void reasons_escape_c1_controls_and_invisible_characters(void **state)
+{
+    (void)state;
+    assert_string_equal(refused(&count_def, "1\xC2\x9B"
+                                            "2"),
+                        "not a count: '1\\u009B2'");
+    assert_string_equal(refused(&count_def, "\xEF\xBB\xBF"
+                                            "12"),
+                        "not a count: '\\uFEFF12'");
 }
 
 static void empty_text_is_refused(void **state)
@@ -355,15 +533,23 @@ int main(void)
         cmocka_unit_test(utf8_valid_accepts_ascii_and_chinese),
         cmocka_unit_test(utf8_valid_refuses_broken_and_overlong_sequences),
         cmocka_unit_test(bools_accept_true_false_yes_no_one_zero_in_any_case),
-        cmocka_unit_test(counts_accept_digits_up_to_int64_max),
+        cmocka_unit_test(counts_accept_digits_up_to_a_trillion),
         cmocka_unit_test(counts_refuse_signs_spaces_exponents_and_separators),
-        cmocka_unit_test(ints_accept_a_minus_sign_and_the_whole_int64_range),
+        cmocka_unit_test(ints_accept_a_minus_sign_and_the_32_bit_range),
+        cmocka_unit_test(ints_refuse_minus_zero_and_a_plus_sign),
         cmocka_unit_test(amounts_are_held_in_fen),
         cmocka_unit_test(amounts_refuse_three_decimals_separators_and_signs),
         cmocka_unit_test(dates_must_be_real_calendar_days_from_1900_to_2199),
         cmocka_unit_test(enums_list_their_values_when_refusing),
         cmocka_unit_test(text_is_accepted_unless_it_is_not_utf8),
+        cmocka_unit_test(identifiers_refuse_control_characters_showing_them_escaped),
+        cmocka_unit_test(identifiers_have_a_limit_in_bytes),
+        cmocka_unit_test(identifier_limits_count_the_bytes_of_a_character_crossing_them),
         cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
+        cmocka_unit_test(escape_shows_control_and_invisible_characters_and_keeps_the_rest),
+        cmocka_unit_test(escape_stops_before_a_character_that_does_not_fit),
+        cmocka_unit_test(show_cuts_with_dots_and_has_hidden_tells_what_escape_would_change),
+        cmocka_unit_test(reasons_escape_c1_controls_and_invisible_characters),
         cmocka_unit_test(empty_text_is_refused),
         cmocka_unit_test(a_small_reason_buffer_is_never_overrun),
         cmocka_unit_test(amounts_format_as_yuan_with_two_decimals_only_when_needed),
