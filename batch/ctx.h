@@ -9,12 +9,13 @@
 #ifndef SENTENCER_CTX_H
 #define SENTENCER_CTX_H
 
+#include "db.h"
 #include "status.h"
 
 #include <stdbool.h>
 
 struct options {
-    const char *conninfo;  /* --db; NULL = libpq defaults */
+    struct db_settings db; /* --db, --lock-timeout, --statement-timeout */
     const char *rules_dir; /* --rules, default lua-rules */
     const char *tests_dir; /* --tests, default tests/rules */
     const char *out;       /* --out: run folder or export file */
@@ -23,6 +24,7 @@ struct options {
     long limit;            /* --limit N (run, status) */
     int chunk;             /* --chunk N: charges per transaction (run) */
     long case_time_ms;     /* --case-time MS: wall-clock budget per case; 0 = default */
+    long run_id;           /* --run N (outputs) */
     bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
     int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
     bool verbose;          /* --verbose: rules' log() output, progress */
@@ -44,5 +46,6 @@ enum status cmd_export(struct ctx *ctx, struct err *err);
 enum status cmd_check_rules(struct ctx *ctx, struct err *err);
 enum status cmd_explain(struct ctx *ctx, struct err *err);
 enum status cmd_status(struct ctx *ctx, struct err *err);
+enum status cmd_outputs(struct ctx *ctx, struct err *err);
 
 #endif

@@ -10,6 +10,7 @@
  * batch/db.c
  *-------------------------------------------------------------------------
  */
+#define _GNU_SOURCE /* memmem */
 #include "db.h"
 
 #include "buf.h"
@@ -19,7 +20,9 @@
 
 #include <libpq-fe.h>
 
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +32,10 @@
 
 struct db {
     PGconn *conn;
-    struct buf copybuf; /* COPY data waiting to be sent */
-    char *act_cols;     /* "case_no, defendant_no, ..." of sentencer.act */
-    char *rec_cols;     /* "status, error, ..., rule_set" of sentencer.recommendation */
+    struct db_settings set; /* conninfo is not kept */
+    struct buf copybuf;     /* COPY data waiting to be sent */
+    char *act_cols;         /* "case_no, defendant_no, ..." of sentencer.act */
+    char *rec_cols;         /* "status, error, ..., rule_set" of sentencer.recommendation */
     char *sql_copy_stage;
     char *sql_merge_insert;
     char *sql_claimed_acts;
@@ -53,17 +57,27 @@ static long strtol_or0(const char *s)
     return s ? strtol(s, NULL, 10) : 0;
 }
 
-/* Fill err from a failed result or the connection, with the SQLSTATE. */
+/* Fill err from a failed result or the connection, with the SQLSTATE and a
+ * hint for the failures an operator meets: a lost connection, a missing
+ * privilege, a lock or statement timeout. */
 static enum status db_fail(struct db *db, PGresult *res, const char *what, struct err *err)
 {
-    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+    /* The server's primary message and detail, without the statement
+     * quoted back; libpq's own message when there is no result. */
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *msg = primary ? primary
+                      : res   ? PQresultErrorMessage(res)
+                              : PQerrorMessage(db->conn);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     size_t n = strlen(msg);
 
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
     err_set(err, ST_EDB, "%s failed: %.*s", what, (int)n, msg);
-    if (state)
+    if (state && detail)
+        err_detail(err, "%s (SQLSTATE %s)", detail, state);
+    else if (state)
         err_detail(err, "SQLSTATE %s", state);
     /* The server may report the end of the session (57P01 for a terminated
      * backend or a fast shutdown) before libpq notices the closed socket. */
@@ -73,22 +87,101 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
                       "back. Rerun when the server is back.");
     else if (state && strcmp(state, "42501") == 0)
         err_hint(err, "Connect as a role with the privilege; the nightly job's role "
-                      "sentencer_job may only read cases and write recommendations, runs and "
-                      "errors (import and migrate need the owner).");
+                      "sentencer_job may only read cases and call the job's functions "
+                      "(import and migrate need the owner).");
+    else if (state && strcmp(state, "55P03") == 0)
+        err_hint(err,
+                 "Waited more than %ld s (--lock-timeout) for a lock while %s: another session "
+                 "holds it (a migration, an import, VACUUM FULL, a LOCK TABLE or a transaction "
+                 "left open). Find it with \"SELECT pid, usename, state, query FROM "
+                 "pg_stat_activity WHERE datname = current_database()\", then rerun, or raise "
+                 "--lock-timeout.",
+                 db->set.lock_timeout_ms / 1000, what);
+    else if (state && strcmp(state, "57014") == 0 && strstr(msg, "statement timeout"))
+        err_hint(err,
+                 "The statement ran longer than --statement-timeout (%ld s) while %s; nothing "
+                 "of it was kept. Rerun when the server is less busy, or raise the timeout.",
+                 db->set.statement_timeout_ms / 1000, what);
     if (res)
         PQclear(res);
     return ST_EDB;
 }
 
-/* Run a statement without parameters that returns no rows. */
+/* Cancel the statement under way (PQcancel: a request on a connection of
+ * its own). */
+static void cancel(struct db *db)
+{
+    PGcancel *c = PQgetCancel(db->conn);
+    char buf[256];
+
+    if (c) {
+        PQcancel(c, buf, sizeof buf);
+        PQfreeCancel(c);
+    }
+}
+
+/* Wait for the results of a statement sent, polling so that a signal can
+ * cancel it (libpq's own wait resumes after a signal). *out gets the last
+ * result (caller PQclears) or NULL when out is NULL. The first failed
+ * result is the one reported. */
+static enum status wait_results(struct db *db, PGresult **out, const char *what, struct err *err)
+{
+    PGresult *res, *last = NULL, *failed = NULL;
+    bool cancelled = false;
+    long waited_ms = 0; /* since the interrupt was seen */
+
+    while (PQisBusy(db->conn)) {
+        struct pollfd pfd = {.fd = PQsocket(db->conn), .events = POLLIN};
+
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+            break;
+        if (!cancelled && db->set.interrupt && *db->set.interrupt &&
+            (waited_ms += 100) > db->set.interrupt_grace_ms) {
+            cancel(db);
+            cancelled = true;
+        }
+        if (!PQconsumeInput(db->conn))
+            break;
+    }
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        ExecStatusType rs = PQresultStatus(res);
+
+        if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_COPY_IN &&
+            rs != PGRES_COPY_OUT && !failed) {
+            failed = res;
+            continue;
+        }
+        if (rs == PGRES_COPY_IN || rs == PGRES_COPY_OUT) {
+            PQclear(last); /* a COPY goes on: its result is the last */
+            last = res;
+            break;
+        }
+        PQclear(last);
+        last = res;
+    }
+    if (failed || !last) {
+        PQclear(last);
+        if (cancelled && failed && PQresultErrorField(failed, PG_DIAG_SQLSTATE) &&
+            strcmp(PQresultErrorField(failed, PG_DIAG_SQLSTATE), "57014") == 0) {
+            PQclear(failed);
+            err_set(err, ST_EINTR, "interrupted while %s", what);
+            return ST_EINTR;
+        }
+        return db_fail(db, failed, what, err);
+    }
+    if (out)
+        *out = last;
+    else
+        PQclear(last);
+    return ST_OK;
+}
+
+/* Run statements without parameters (several may be separated by ';'). */
 static enum status exec_cmd(struct db *db, const char *sql, const char *what, struct err *err)
 {
-    PGresult *res = PQexec(db->conn, sql);
-
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        return db_fail(db, res, what, err);
-    PQclear(res);
-    return ST_OK;
+    if (!PQsendQuery(db->conn, sql))
+        return db_fail(db, NULL, what, err);
+    return wait_results(db, NULL, what, err);
 }
 
 /* Run a parameterised statement; *out gets the result (caller PQclears) or
@@ -96,15 +189,9 @@ static enum status exec_cmd(struct db *db, const char *sql, const char *what, st
 static enum status exec_params(struct db *db, const char *sql, int n, const char *const *params,
                                PGresult **out, const char *what, struct err *err)
 {
-    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        return db_fail(db, res, what, err);
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return ST_OK;
+    if (!PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0))
+        return db_fail(db, NULL, what, err);
+    return wait_results(db, out, what, err);
 }
 
 static bool add_cols(struct buf *b, bool rec)
@@ -185,14 +272,74 @@ oom:
  * ----------------------------------------------------------------------
  */
 
-enum status db_connect(struct db **out, const char *conninfo, struct err *err)
+/* Replace by asterisks every occurrence in s of the n bytes at secret. */
+static void mask(char *s, const char *secret, size_t n)
 {
+    if (n == 0)
+        return;
+    for (char *p = s; (p = memmem(p, strlen(p), secret, n)) != NULL; p += n)
+        memset(p, '*', n);
+}
+
+/* Mask in msg every password conninfo holds: as libpq reads it, and as
+ * written in a URI's user info or a password= keyword, which a conninfo too
+ * malformed for libpq to parse may still hold (libpq quotes it back). */
+static void redact(char *msg, const char *conninfo)
+{
+    PQconninfoOption *opts;
+    const char *p, *q;
+
+    if (!conninfo || !*conninfo)
+        return;
+    if ((opts = PQconninfoParse(conninfo, NULL)) != NULL) {
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (strcmp(o->keyword, "password") == 0 && o->val)
+                mask(msg, o->val, strlen(o->val));
+        PQconninfoFree(opts);
+    }
+    if ((p = strstr(conninfo, "://")) != NULL) {
+        const char *at = strchr(p + 3, '@');
+        const char *colon = memchr(p + 3, ':', at ? (size_t)(at - (p + 3)) : 0);
+        if (at && colon)
+            mask(msg, colon + 1, (size_t)(at - colon - 1));
+    }
+    for (p = conninfo; (p = strstr(p, "password")) != NULL;) {
+        p += strlen("password");
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '=')
+            continue;
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\'') {
+            for (q = ++p; *q && *q != '\''; q++)
+                if (*q == '\\' && q[1])
+                    q++;
+        } else {
+            for (q = p; *q && *q != ' ' && *q != '\t'; q++)
+                ;
+        }
+        mask(msg, p, (size_t)(q - p));
+        p = q;
+    }
+}
+
+enum status db_connect(struct db **out, const struct db_settings *set, struct err *err)
+{
+    static const struct db_settings none = {0};
     const char *keys[5], *vals[5];
+    const char *conninfo;
     int k = 0;
     struct db *db = calloc(1, sizeof *db);
 
+    if (!set)
+        set = &none;
+    conninfo = set->conninfo;
     if (!db)
         return err_set(err, ST_ENOMEM, "out of memory");
+    db->set = *set;
+    db->set.conninfo = NULL;
     /* Defaults first: the caller's conninfo (expanded last) overrides them. */
     keys[k] = "fallback_application_name", vals[k++] = "sentencer";
     keys[k] = "client_encoding", vals[k++] = "UTF8";
@@ -209,9 +356,10 @@ enum status db_connect(struct db **out, const char *conninfo, struct err *err)
         while (n > 0 && msg[n - 1] == '\n')
             n--;
         err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n, msg);
-        err_hint(err, "Start the private cluster (scripts/local-db start, then eval \"$(scripts/"
-                      "local-db env)\"), or point sentencer at a server with --db CONNINFO or "
-                      "PGHOST/PGDATABASE.");
+        redact(err->msg, conninfo);
+        err_hint(err, "Check that the server named by --db, the PG* variables or the service "
+                      "file is up and lets this user in. For the development cluster: "
+                      "scripts/local-db start, then eval \"$(scripts/local-db env)\".");
         db_close(db);
         return ST_EDB;
     }
@@ -219,9 +367,19 @@ enum status db_connect(struct db **out, const char *conninfo, struct err *err)
         db_close(db);
         return err_set(err, ST_ENOMEM, "out of memory");
     }
-    /* Dates in ISO form, whatever the server's default. */
+    /* Dates in ISO form, whatever the server's default; the timeouts. */
     enum status st = exec_cmd(db, "SET datestyle = ISO, YMD; SET client_min_messages = warning",
                               "setting the date style", err);
+    if (st == ST_OK) {
+        char l[32], s2[32];
+        const char *p[2] = {l, s2};
+        snprintf(l, sizeof l, "%ld", set->lock_timeout_ms);
+        snprintf(s2, sizeof s2, "%ld", set->statement_timeout_ms);
+        st = exec_params(db,
+                         "SELECT set_config('lock_timeout', $1, false),"
+                         " set_config('statement_timeout', $2, false)",
+                         2, p, NULL, "setting the timeouts", err);
+    }
     if (st != ST_OK) {
         db_close(db);
         return st;
@@ -429,6 +587,9 @@ static bool copy_value(struct buf *b, enum ftype t, bool present, int64_t num, c
  * ----------------------------------------------------------------------
  */
 
+static const char *const sql_import_lock =
+    "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(hashtext('sentencer.import'))";
+static const char *const sql_lock_timeout = "SELECT set_config('lock_timeout', $1, true)";
 static const char *const sql_stage =
     "CREATE TEMP TABLE import_stage (LIKE sentencer.act) ON COMMIT DROP; "
     "ALTER TABLE pg_temp.import_stage DROP COLUMN charge_id, ADD COLUMN line bigint NOT NULL";
@@ -471,6 +632,19 @@ enum status db_import_begin(struct db *db, struct err *err)
 
     if ((st = exec_cmd(db, "BEGIN", "starting the import transaction", err)) != ST_OK)
         return st;
+    /* One import at a time: a second waits, bounded by the statement
+     * timeout rather than the lock timeout (an import of a large file may
+     * hold the lock for minutes), then finds the first one's rows stored. */
+    if ((st = exec_cmd(db, sql_import_lock, "waiting for another import to finish", err)) != ST_OK)
+        goto fail;
+    {
+        char ms[32];
+        const char *p[1] = {ms};
+        snprintf(ms, sizeof ms, "%ld", db->set.lock_timeout_ms);
+        if ((st = exec_params(db, sql_lock_timeout, 1, p, NULL, "setting the lock timeout", err)) !=
+            ST_OK)
+            goto fail;
+    }
     if ((st = exec_cmd(db, sql_stage, "creating the import stage", err)) != ST_OK)
         goto fail;
     if ((st = copy_begin(db, db->sql_copy_stage, "starting COPY", err)) != ST_OK)

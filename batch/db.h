@@ -17,16 +17,35 @@
 #include "case.h"
 #include "status.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct db;
 
-/* Connect with conninfo (a conninfo string or URI; NULL or "" = libpq
- * defaults: PG* variables, service file). application_name=sentencer and a
- * connect timeout of 10 s unless given. *out: free with db_close(). */
-enum status db_connect(struct db **out, const char *conninfo, struct err *err);
+/* How to connect and how long to wait. */
+struct db_settings {
+    const char *conninfo;      /* a conninfo string or URI; NULL or "": libpq defaults */
+    long lock_timeout_ms;      /* a statement waiting longer for a lock fails; 0: no limit */
+    long statement_timeout_ms; /* a statement running longer fails; 0: no limit */
+    /* When *interrupt (a signal handler's flag) has been non-zero for
+     * interrupt_grace_ms while a statement is under way, the statement is
+     * cancelled and its call returns ST_EINTR: a statement about to finish
+     * (a chunk being stored) may, one waiting for a lock may not. NULL:
+     * never. */
+    const volatile sig_atomic_t *interrupt;
+    long interrupt_grace_ms;
+};
+
+/* Defaults of the settings above: 30 s for a lock, 1 h for a statement. */
+#define DB_LOCK_TIMEOUT_MS (30L * 1000)
+#define DB_STATEMENT_TIMEOUT_MS (3600L * 1000)
+
+/* Connect (s NULL: libpq defaults, no timeouts). application_name=sentencer
+ * and a connect timeout of 10 s unless given. A password in the conninfo
+ * never appears in a message. *out: free with db_close(). */
+enum status db_connect(struct db **out, const struct db_settings *s, struct err *err);
 void db_close(struct db *db);
 
 /* ---- schema ---- */
@@ -51,7 +70,9 @@ struct db_import_stats {
  * import): line of the row, and the line it repeats. */
 typedef void (*db_dup_fn)(void *ud, long line, long first_line);
 
-/* Begin an import: one transaction, a COPY into a temporary stage table. */
+/* Begin an import: one transaction that first waits for any other import to
+ * end (an advisory lock: concurrent imports of the same file then change
+ * nothing and never collide), then a COPY into a temporary stage table. */
 enum status db_import_begin(struct db *db, struct err *err);
 /* Queue one valid act (buffered; sent in large COPY chunks). */
 enum status db_import_act(struct db *db, const struct act *a, struct err *err);

@@ -90,7 +90,7 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
     const char *params[2] = {ctx->opt.args[0], ctx->opt.nargs > 1 ? ctx->opt.args[1] : NULL};
     enum status st;
 
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) != ST_OK ||
         (st = db_query(db, "explain", 2, params, &t, err)) != ST_OK)

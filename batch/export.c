@@ -15,7 +15,7 @@ enum status cmd_export(struct ctx *ctx, struct err *err)
     struct db *db;
     enum status st;
 
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) == ST_OK)
         st = output_export(db, ctx->opt.out, ctx->opt.excel, err);

@@ -26,7 +26,7 @@ enum status cmd_migrate(struct ctx *ctx, struct err *err)
     enum status st;
     int applied = 0;
 
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     st = db_migrate(db, &applied, err);
     if (st == ST_OK)
@@ -158,7 +158,7 @@ enum status cmd_import(struct ctx *ctx, struct err *err)
 
     if ((st = local_today(&s.today, err)) != ST_OK)
         return st;
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) != ST_OK)
         goto done;

@@ -44,6 +44,7 @@ static const struct command commands[] = {
      "check-rules [--rules DIR] [--tests DIR] [--case-time MS]"},
     {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "status [--limit N]"},
+    {"outputs", cmd_outputs, 0, 0, "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
     {NULL, NULL, 0, 0, NULL},
 };
 
@@ -56,10 +57,16 @@ static void usage(FILE *fp)
     fprintf(fp,
             "\nOptions:\n"
             "  --db CONNINFO   database (conninfo or postgresql:// URI); default: PG* variables\n"
+            "  --lock-timeout S       give up a statement that waits more than S seconds\n"
+            "                         for a lock (default 30; 0: no limit)\n"
+            "  --statement-timeout S  give up a statement that runs more than S seconds\n"
+            "                         (default 3600; 0: no limit)\n"
             "  --rules DIR     rule set (default lua-rules)\n"
             "  --tests DIR     golden rule tests, checked by check-rules and before every run\n"
             "                  (default tests/rules)\n"
-            "  --out PATH      run: output folder (default out); export: file (default stdout)\n"
+            "  --out PATH      run, outputs: output folder (default out); export: file\n"
+            "                  (default stdout)\n"
+            "  --run N         outputs: the run whose files to write again\n"
             "  --workers N     run: parallel worker processes (default 1)\n"
             "  --limit N       run: evaluate at most N charges; status: runs shown\n"
             "  --chunk N       run: charges per transaction (default 500)\n"
@@ -105,6 +112,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"min-cell", required_argument, NULL, 'm'},
         {"case-time", required_argument, NULL, 'T'},
+        {"lock-timeout", required_argument, NULL, 'L'},
+        {"run", required_argument, NULL, 'R'},
+        {"statement-timeout", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -115,6 +125,8 @@ int main(int argc, char **argv)
     int c;
 
     err_clear(&err);
+    ctx.opt.db.lock_timeout_ms = DB_LOCK_TIMEOUT_MS;
+    ctx.opt.db.statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;
     ctx.opt.rules_dir = "lua-rules";
     ctx.opt.tests_dir = "tests/rules";
     ctx.opt.workers = 1;
@@ -122,7 +134,20 @@ int main(int argc, char **argv)
     ctx.opt.min_cell = 5;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
-        case 'd': ctx.opt.conninfo = optarg; break;
+        case 'd': ctx.opt.db.conninfo = optarg; break;
+        case 'L':
+        case 'S':
+            if (!parse_int(optarg, 0, 86400, &v)) {
+                log_error("--%s must be a whole number of seconds from 0 (no limit) to 86400, "
+                          "not \"%s\"",
+                          c == 'L' ? "lock-timeout" : "statement-timeout", optarg);
+                return EXIT_USAGE;
+            }
+            if (c == 'L')
+                ctx.opt.db.lock_timeout_ms = v * 1000;
+            else
+                ctx.opt.db.statement_timeout_ms = v * 1000;
+            break;
         case 'r': ctx.opt.rules_dir = optarg; break;
         case 't': ctx.opt.tests_dir = optarg; break;
         case 'o': ctx.opt.out = optarg; break;
@@ -157,6 +182,13 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ctx.opt.min_cell = (int)v;
+            break;
+        case 'R':
+            if (!parse_int(optarg, 1, 0x7fffffffL, &v)) {
+                log_error("--run must be a run number (see sentencer status), not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.run_id = v;
             break;
         case 'T':
             if (!parse_int(optarg, 1, 60000, &v)) {

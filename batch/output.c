@@ -20,6 +20,7 @@
 #include "report_html.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,27 +33,41 @@
  * ----------------------------------------------------------------------
  */
 
-/* A file being written: fp on path.tmp, renamed to path by file_close.
- * w is NULL for a file that is not CSV (report.html). */
+/* A file being written: fp on tmp (created new, never through a link), in
+ * the folder dirfd, renamed to name by file_close. w is NULL for a file
+ * that is not CSV (report.html). path is name as the user sees it. */
 struct outfile {
     FILE *fp;
     struct csvout *w;
-    char path[4096];
+    int dirfd;
+    char name[4096];
     char tmp[4200];
+    char path[8300];
 };
 
-static enum status file_open(struct outfile *f, const char *dir, const char *name, bool csv,
-                             bool excel, struct err *err)
+static enum status file_open(struct outfile *f, const struct out_dir *dir, const char *name,
+                             bool csv, bool excel, struct err *err)
 {
+    int fd;
+
     memset(f, 0, sizeof *f);
+    f->dirfd = dir ? dir->fd : AT_FDCWD;
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", name, (long)getpid());
     if (dir)
-        snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
+        snprintf(f->path, sizeof f->path, "%s/%s", dir->path, name);
     else
         snprintf(f->path, sizeof f->path, "%s", name);
-    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", f->path, (long)getpid());
-    if (!(f->fp = fopen(f->tmp, "w"))) {
-        err_set(err, ST_EIO, "could not create \"%s\": %s", f->tmp, strerror(errno));
-        err_hint(err, "Check that the output folder is writable (--out).");
+    /* O_EXCL and O_NOFOLLOW: a file or link planted under the temporary
+     * name is refused, never written through. */
+    fd = openat(f->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || !(f->fp = fdopen(fd, "w"))) {
+        err_set(err, ST_EIO, "could not create \"%s.tmp.%ld\": %s", f->path, (long)getpid(),
+                strerror(errno));
+        err_hint(err, errno == EEXIST ? "Something else created that file; remove it."
+                                      : "Check that the output folder is writable (--out).");
+        if (fd >= 0)
+            close(fd);
         return ST_EIO;
     }
     return csv ? csvout_open(&f->w, f->fp, f->path, excel, err) : ST_OK;
@@ -65,13 +80,16 @@ static enum status file_close(struct outfile *f, bool ok, struct err *err)
     enum status st = csvout_close(f->w, ok ? err : NULL);
 
     f->w = NULL;
+    if (f->fp && ok && st == ST_OK && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
+        st = err_set(err, ST_EIO, "could not write \"%s\": %s", f->path, strerror(errno));
     if (f->fp && fclose(f->fp) != 0 && st == ST_OK && ok)
-        st = err_set(err, ST_EIO, "could not write \"%s\": %s", f->tmp, strerror(errno));
+        st = err_set(err, ST_EIO, "could not write \"%s\": %s", f->path, strerror(errno));
     f->fp = NULL;
-    if (ok && st == ST_OK && rename(f->tmp, f->path) != 0)
-        st = err_set(err, ST_EIO, "could not rename \"%s\": %s", f->tmp, strerror(errno));
+    if (ok && st == ST_OK && renameat(f->dirfd, f->tmp, f->dirfd, f->name) != 0)
+        st = err_set(err, ST_EIO, "could not rename \"%s\" into place: %s", f->path,
+                     strerror(errno));
     if (!ok || st != ST_OK)
-        remove(f->tmp);
+        unlinkat(f->dirfd, f->tmp, 0);
     return ok ? st : ST_OK;
 }
 
@@ -82,6 +100,14 @@ static enum status file_finish(struct outfile *f, enum status st, struct err *er
         return file_close(f, true, err);
     file_close(f, false, err);
     return st;
+}
+
+/* Size of the file name in the folder of f, or -1. */
+static long long file_size(const struct outfile *f)
+{
+    struct stat sb;
+
+    return fstatat(f->dirfd, f->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? (long long)sb.st_size : -1;
 }
 
 static enum status make_dirs(const char *dir, struct err *err)
@@ -104,6 +130,60 @@ fail:
     err_set(err, ST_EIO, "could not create the folder \"%s\": %s", tmp, strerror(errno));
     err_hint(err, "Choose a writable output folder with --out.");
     return ST_EIO;
+}
+
+enum status output_claim_dir(const char *base, int64_t run_id, bool fresh, struct out_dir *d,
+                             struct err *err)
+{
+    char probe[64], block[4096];
+    enum status st;
+    int fd;
+
+    d->fd = -1;
+    if ((st = make_dirs(base, err)) != ST_OK)
+        return st;
+    snprintf(d->path, sizeof d->path, "%s/%" PRId64, base, run_id);
+    /* mkdir creates it or fails: a folder, file or link already there is
+     * not the run's (a run id is used once). */
+    if (mkdir(d->path, 0777) != 0 && (fresh || errno != EEXIST)) {
+        err_set(err, ST_EIO, "could not create the run's folder \"%s\": %s", d->path,
+                strerror(errno));
+        err_hint(err, errno == EEXIST ? "Something else is there already (run folders are never "
+                                        "reused); move it away, or choose another --out."
+                                      : "Choose a writable output folder with --out.");
+        return ST_EIO;
+    }
+    if ((d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        err_set(err, ST_EIO, "could not open the run's folder \"%s\": %s", d->path,
+                strerror(errno));
+        err_hint(err, "It must be a folder, not a link to one.");
+        return ST_EIO;
+    }
+    /* A block written and synced: a read-only or full disk shows now,
+     * before the run has claimed any work. */
+    memset(block, '\n', sizeof block);
+    snprintf(probe, sizeof probe, ".probe.%ld", (long)getpid());
+    fd = openat(d->fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, block, sizeof block) != (ssize_t)sizeof block || fsync(fd) != 0) {
+        err_set(err, ST_EIO, "could not write in the run's folder \"%s\": %s", d->path,
+                strerror(errno));
+        err_hint(err, "Free some space or choose another --out; nothing was evaluated.");
+        if (fd >= 0)
+            close(fd);
+        unlinkat(d->fd, probe, 0);
+        output_dir_close(d);
+        return ST_EIO;
+    }
+    close(fd);
+    unlinkat(d->fd, probe, 0);
+    return ST_OK;
+}
+
+void output_dir_close(struct out_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
 }
 
 /* ----------------------------------------------------------------------
@@ -1248,12 +1328,11 @@ static void run_data_free(struct run_data *d)
  * *out. */
 typedef enum status (*fill_fn)(void *ud, struct csvout *w, struct err *err);
 
-static enum status write_csv(const char *dir, enum file_id id, bool excel, fill_fn fn, void *ud,
-                             struct written *out, struct err *err)
+static enum status write_csv(const struct out_dir *dir, enum file_id id, bool excel, fill_fn fn,
+                             void *ud, struct written *out, struct err *err)
 {
     struct outfile f;
     enum status st = file_open(&f, dir, files[id].name, true, excel, err);
-    struct stat sb;
 
     if (st != ST_OK)
         return st;
@@ -1261,7 +1340,7 @@ static enum status write_csv(const char *dir, enum file_id id, bool excel, fill_
     out->rows = csvout_rows(f.w) - 1;
     if ((st = file_finish(&f, st, err)) != ST_OK)
         return st;
-    out->bytes = stat(f.path, &sb) == 0 ? (long long)sb.st_size : -1;
+    out->bytes = file_size(&f);
     return ST_OK;
 }
 
@@ -1358,7 +1437,7 @@ static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
     return st;
 }
 
-static enum status write_report(struct run_ctx *c, const char *dir, struct err *err)
+static enum status write_report(struct run_ctx *c, const struct out_dir *dir, struct err *err)
 {
     const struct db_table *info = c->data->info;
     struct report_input in = {
@@ -1374,7 +1453,6 @@ static enum status write_report(struct run_ctx *c, const char *dir, struct err *
         .terms = c->data->terms,
     };
     struct outfile f;
-    struct stat sb;
     enum status st = file_open(&f, dir, files[FILE_REPORT].name, false, false, err);
 
     if (st != ST_OK)
@@ -1383,12 +1461,13 @@ static enum status write_report(struct run_ctx *c, const char *dir, struct err *
     if ((st = file_finish(&f, st, err)) != ST_OK)
         return st;
     c->written[FILE_REPORT].rows = -1;
-    c->written[FILE_REPORT].bytes = stat(f.path, &sb) == 0 ? (long long)sb.st_size : -1;
+    c->written[FILE_REPORT].bytes = file_size(&f);
     return ST_OK;
 }
 
 /* Read the small results and write everything that needs the snapshot. */
-static enum status write_from_snapshot(struct run_ctx *c, const char *dir, struct err *err)
+static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *dir,
+                                       struct err *err)
 {
     const char *params[1] = {c->run_id};
     struct run_data *d = c->data;
@@ -1428,7 +1507,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const char *dir, struc
     return write_report(c, dir, err);
 }
 
-enum status output_write_run(struct db *db, int64_t run_id, const char *dir, bool excel,
+enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir *dir, bool excel,
                              int min_cell, const char *state, struct run_totals *totals,
                              struct err *err)
 {
@@ -1447,8 +1526,6 @@ enum status output_write_run(struct db *db, int64_t run_id, const char *dir, boo
     enum status st;
 
     snprintf(id, sizeof id, "%" PRId64, run_id);
-    if ((st = make_dirs(dir, err)) != ST_OK)
-        return st;
     /* One snapshot for every file, so that they agree with each other. */
     if ((st = db_query(db, "output_begin", 0, NULL, &t, err)) != ST_OK)
         return st;

@@ -23,18 +23,35 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A run's output folder, open: files are created in it relative to fd,
+ * never through a link. */
+struct out_dir {
+    int fd;
+    char path[4096]; /* as the user sees it */
+};
+
+/* Create (base too, when missing) and claim the folder of run run_id:
+ * base/<run_id>. With fresh, it must not exist (a folder, file or link
+ * there is refused: run ids are used once); without, an existing folder
+ * is written into (sentencer outputs), a link still refused. A probe block
+ * is written and synced, so that a read-only or full disk shows before the
+ * run claims any work. *d: close with output_dir_close(). */
+enum status output_claim_dir(const char *base, int64_t run_id, bool fresh, struct out_dir *d,
+                             struct err *err);
+void output_dir_close(struct out_dir *d);
+
 struct run_totals {
     long evaluated;
     long errors;
 };
 
-/* Write the files of run run_id into dir (created when missing) and fill
+/* Write the files of run run_id into dir and fill
  * *totals from the run record. excel: CSV files begin with a UTF-8
  * byte-order mark. min_cell: K of the small-cell suppression of
  * summary_court.csv (K <= 1: none). state: the run's state as the manifest
  * reports it ("done" or "interrupted"). On failure the files written so far
  * stay, but manifest.csv is missing: its presence marks a complete folder. */
-enum status output_write_run(struct db *db, int64_t run_id, const char *dir, bool excel,
+enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir *dir, bool excel,
                              int min_cell, const char *state, struct run_totals *totals,
                              struct err *err);
 

@@ -36,6 +36,7 @@ static const struct named_query queries[] = {
      " coalesce(e->'facts', '{}'::jsonb)::text AS facts, coalesce(e->>'note', '') AS note"
      " FROM jsonb_array_elements($1::jsonb) e"},
     {"run_totals", "SELECT evaluated, errors FROM sentencer.run WHERE id = $1::bigint"},
+    {"run_state", "SELECT state FROM sentencer.run WHERE id = $1::bigint"},
     {"pending",
      "SELECT count(*) FROM sentencer.charge"
      " WHERE evaluated_rev IS DISTINCT FROM facts_rev OR evaluated_rule_set IS DISTINCT FROM $1"},

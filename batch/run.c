@@ -128,11 +128,15 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
                         struct progress *progress, long *evaluated, struct err *err)
 {
     struct db *db;
+    struct db_settings set = ctx->opt.db;
     enum status st;
     bool abandoned = false;
 
+    /* A signal cancels a statement that has not ended STOP_GRACE after it. */
+    set.interrupt = &got_signal;
+    set.interrupt_grace_ms = (long)(STOP_GRACE * 1000);
     *evaluated = 0;
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &set, err)) != ST_OK)
         return st;
     while (!got_signal && (limit == 0 || *evaluated < limit)) {
         struct charge *cs = NULL;
@@ -170,6 +174,10 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
         free(recs);
         if (st != ST_OK || abandoned)
             break;
+    }
+    if (st == ST_EINTR) { /* a statement cancelled by the signal: rolled back */
+        log_info("stopping: %s; the chunk in hand stays pending", err->msg);
+        st = ST_OK;
     }
     db_close(db);
     return st;
@@ -266,7 +274,8 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct rules *rules = NULL;
     struct db *db = NULL;
     struct db_run run = {0};
-    char out_dir[4096] = "";
+    struct out_dir out = {.fd = -1};
+    bool outputs_failed = false;
     const char *state = "failed";
     struct run_totals totals = {0};
     struct progress progress;
@@ -293,8 +302,15 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
             goto done;
         }
     }
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
-        goto done;
+    {
+        /* Once signals are caught, a statement that waits (the outputs
+         * behind a lock) is cancelled STOP_GRACE after a signal. */
+        struct db_settings set = ctx->opt.db;
+        set.interrupt = &got_signal;
+        set.interrupt_grace_ms = (long)(STOP_GRACE * 1000);
+        if ((st = db_connect(&db, &set, err)) != ST_OK)
+            goto done;
+    }
     if ((st = db_check_schema(db, err)) != ST_OK)
         goto done;
     if ((st = db_run_reap(db, &reaped, err)) != ST_OK)
@@ -319,6 +335,11 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     install_signals();
     if ((st = db_run_begin(db, rules_id(rules), ctx->opt.workers, &run, err)) != ST_OK)
         goto done;
+    /* The output folder is claimed before any work: a run that could not
+     * write its files must not have stored anything. */
+    if ((st = output_claim_dir(ctx->opt.out ? ctx->opt.out : "out", run.id, true, &out, err)) !=
+        ST_OK)
+        goto done;
 
     if (ctx->opt.workers > 1) {
         st = work_parallel(ctx, db, rules, &run, &progress, err);
@@ -336,29 +357,41 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     }
 
     if (st == ST_OK) {
-        snprintf(out_dir, sizeof out_dir, "%s/%" PRId64, ctx->opt.out ? ctx->opt.out : "out",
-                 run.id);
-        st = output_write_run(db, run.id, out_dir, ctx->opt.excel, ctx->opt.min_cell, state,
-                              &totals, err);
-        if (st != ST_OK)
-            state = "failed";
+        st = output_write_run(db, run.id, &out, ctx->opt.excel, ctx->opt.min_cell, state, &totals,
+                              err);
+        if (st != ST_OK) {
+            /* The work is stored: say so, and how to get the files. */
+            outputs_failed = true;
+            state = got_signal ? "interrupted" : "failed";
+            err_hint(err,
+                     "The recommendations of run %" PRId64 " are stored; write its files with "
+                     "\"sentencer outputs --run %" PRId64 "\".",
+                     run.id, run.id);
+        }
     }
 done:
     if (run.id > 0) {
         struct err ferr;
         err_clear(&ferr);
-        if (db_run_end(db, &run, state, out_dir[0] ? out_dir : NULL, st == ST_OK ? NULL : err->msg,
-                       &ferr) != ST_OK)
+        if (db_run_end(db, &run, state, out.fd >= 0 ? out.path : NULL,
+                       st == ST_OK ? NULL : err->msg, &ferr) != ST_OK)
             log_err(&ferr);
     }
-    if (st == ST_OK) {
+    output_dir_close(&out);
+    if (outputs_failed) {
+        log_err(err); /* done, but its files are missing: exit 1, not 3 */
+        ctx->partial = true;
+        st = ST_OK;
+    } else if (st == ST_OK) {
         log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s, rule set %s; outputs in %s/",
                  run.id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
-                 rules_id(rules), out_dir);
+                 rules_id(rules), out.path);
         if (totals.errors > 0)
             ctx->partial = true;
-        if (ctx->signal)
-            st = ST_EINTR;
+    }
+    if (st == ST_OK && got_signal) {
+        ctx->signal = (int)got_signal;
+        st = ST_EINTR;
     }
     db_close(db);
     rules_free(rules);

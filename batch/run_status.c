@@ -24,7 +24,7 @@ enum status cmd_status(struct ctx *ctx, struct err *err)
     int width[SHOWN_COLS];
 
     snprintf(limit, sizeof limit, "%ld", ctx->opt.limit > 0 ? ctx->opt.limit : 10);
-    if ((st = db_connect(&db, ctx->opt.conninfo, err)) != ST_OK)
+    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) == ST_OK) {
         const char *params[1] = {limit};

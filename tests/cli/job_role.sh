@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The nightly job runs with least privilege: a login role that is only a
-# member of sentencer_job (sql/002_job_role.sql) completes `sentencer run`,
-# `status` and `export`, but cannot import cases, change or delete acts and
-# charges, or rewrite or delete a recommendation (permission denied), and its
-# attempts change nothing. Roles belong to the whole cluster: the test role
-# has a name of its own and is dropped at the end, whatever happens.
+# member of sentencer_job (sql/002_job_role.sql, 003_job_functions.sql)
+# completes `sentencer run`, `status` and `export`, but cannot import cases,
+# change or delete acts and charges, or rewrite or delete a recommendation
+# (permission denied). It writes only through the job's functions, which
+# refuse every forgery: superseding a current recommendation or inserting a
+# forged one, marking a charge evaluated, rewriting a run's state or
+# counters, reading a run's token, writing under another run's token, or
+# writing for a charge already evaluated. Its attempts change nothing. Roles
+# belong to the whole cluster: the test role has a name of its own and is
+# dropped at the end, whatever happens.
 set -euo pipefail
 . "$PROJECT/tests/cli/_faults.sh"
 S=$SENTENCER
@@ -72,5 +77,45 @@ denied "UPDATE sentencer.recommendation SET recommended_months = 0"
 denied "UPDATE sentencer.recommendation SET status = 'ok', error = NULL"
 denied "DELETE FROM sentencer.recommendation"
 denied "TRUNCATE sentencer.recommendation"
+# The forgeries an adversarial pass found possible with the old column grants.
+denied "UPDATE sentencer.recommendation SET is_current = false, superseded_at = now() WHERE is_current"
+denied "INSERT INTO sentencer.recommendation (charge_id, run_id, facts_rev, status, recommended_kind, rule_set)
+        SELECT charge_id, run_id, facts_rev, 'ok', 'exempt', 'forged' FROM sentencer.recommendation LIMIT 1"
+denied "UPDATE sentencer.charge SET evaluated_rev = facts_rev, evaluated_rule_set = 'forged'"
+denied "UPDATE sentencer.run SET state = 'done', evaluated = 0, errors = 0"
+denied "INSERT INTO sentencer.run (host, pid, rule_set) VALUES ('h', 1, 'forged')"
+denied "INSERT INTO sentencer.run_error (run_id, charge_id, message) SELECT run_id, charge_id, 'x' FROM sentencer.recommendation LIMIT 1"
+denied "SELECT token_hash FROM sentencer.run"
+denied "SELECT sentencer.run_check(1, 'x')"
+
+# refused SQL PATTERN: the job's functions refuse, saying PATTERN.
+refused() {
+    if PGUSER=$role psql -XAtq -v ON_ERROR_STOP=1 <<<"$1" >"$TMPDIR/psql.log" 2>&1; then
+        fail "as $role, this succeeded: $1"
+    fi
+    grep -q "$2" "$TMPDIR/psql.log" || { cat "$TMPDIR/psql.log"; fail "as $role, no '$2' for: $1"; }
+}
+done_run=$(q -c "SELECT max(id) FROM sentencer.run WHERE state = 'done'")
+one='[{"charge_id": 1, "facts_rev": 1, "status": "ok", "recommended_kind": "exempt"}]'
+refused "SELECT sentencer.store($done_run, 'guess', '$one')" "token is not its own"
+refused "SELECT sentencer.run_end($done_run, 'guess', 'failed', NULL, 'forged')" "token is not its own"
+refused "SELECT * FROM sentencer.claim($done_run, 'guess', 10, 0)" "token is not its own"
+# With a run of its own (token in hand), it still cannot write for a charge
+# already evaluated with that rule set, nor at a stale facts revision.
+rs=$(q -c "SELECT rule_set FROM sentencer.run WHERE id = $done_run")
+charge=$(q -c "SELECT id FROM sentencer.charge ORDER BY id LIMIT 1")
+rev=$(q -c "SELECT facts_rev FROM sentencer.charge WHERE id = $charge")
+cat >"$TMPDIR/own.sql" <<SQL
+SELECT run_id AS run, token FROM sentencer.run_begin('forger', 1, '$rs', 1) \gset
+SELECT sentencer.store(:run, :'token',
+       '[{"charge_id": $charge, "facts_rev": $rev, "status": "ok", "recommended_kind": "exempt"}]');
+SQL
+refused "$(cat "$TMPDIR/own.sql")" "already evaluated"
+cat >"$TMPDIR/stale.sql" <<SQL
+SELECT run_id AS run, token FROM sentencer.run_begin('forger', 1, 'forged-rules', 1) \gset
+SELECT sentencer.store(:run, :'token',
+       '[{"charge_id": $charge, "facts_rev": $((rev - 1)), "status": "ok", "recommended_kind": "exempt"}]');
+SQL
+refused "$(cat "$TMPDIR/stale.sql")" "facts revision"
 [ "$(fingerprint)" = "$before" ] || fail "the job role's attempts changed stored data"
-echo "$role ran the job and was refused imports and changes to cases and recommendations"
+echo "$role ran the job and was refused imports, changes to cases and recommendations, and every forgery through the job's functions"
