@@ -14,7 +14,8 @@ PKGS := libpq lua5.4
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
-CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# _GNU_SOURCE for memmem (linear-time search: sandbox.c, db.c).
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE
 # snprintf into fixed buffers truncates on purpose (paths, messages): no warning for it.
 CWARNS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wold-style-definition -Wwrite-strings -Wundef -Wformat=2 -Wvla -Wcast-qual \

@@ -10,7 +10,6 @@
  * batch/db.c
  *-------------------------------------------------------------------------
  */
-#define _GNU_SOURCE /* memmem */
 #include "db.h"
 
 #include "buf.h"
@@ -112,9 +111,9 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
 static void cancel(struct db *db)
 {
     PGcancel *c = PQgetCancel(db->conn);
-    char buf[256];
 
     if (c) {
+        char buf[256];
         PQcancel(c, buf, sizeof buf);
         PQfreeCancel(c);
     }
@@ -1116,9 +1115,9 @@ void db_table_free(struct db_table *t)
 {
     if (!t)
         return;
-    for (int i = 0; i < t->ncols; i++)
+    for (int i = 0; t->names && i < t->ncols; i++)
         free(t->names[i]);
-    for (int i = 0; i < t->nrows * t->ncols; i++)
+    for (int i = 0; t->cells && i < t->nrows * t->ncols; i++)
         free(t->cells[i]);
     free(t->names);
     free(t->cells);

@@ -190,7 +190,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
                                  struct err *err)
 {
     int n = ctx->opt.workers, running = 0, failed = 0;
-    pid_t pids[64];
+    pid_t pids[64] = {0}; /* 0: no worker (never started, or ended) */
     bool forwarded = false;
     enum status st = ST_OK;
     char id[24];
@@ -250,14 +250,14 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
             nanosleep(&pause, NULL);
             if (progress && db_query(db, "run_totals", 1, params, &t, err) == ST_OK &&
                 t->nrows == 1 && t->cells[0])
-                progress_show(progress, atol(t->cells[0]), false);
+                progress_show(progress, strtol(t->cells[0], NULL, 10), false);
             db_table_free(t);
         }
     }
     if (progress && progress->tty) {
         struct db_table *t = NULL;
         if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && t->nrows == 1 && t->cells[0])
-            progress_show(progress, atol(t->cells[0]), true);
+            progress_show(progress, strtol(t->cells[0], NULL, 10), true);
         db_table_free(t);
     }
     if (st == ST_OK && failed > 0) {
@@ -323,7 +323,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
         struct db_table *t = NULL;
         if ((st = db_query(db, "pending", 1, params, &t, err)) != ST_OK)
             goto done;
-        progress_init(&progress, atol(t->cells[0] ? t->cells[0] : "0"));
+        progress_init(&progress, t->cells[0] ? strtol(t->cells[0], NULL, 10) : 0);
         if (ctx->opt.limit > 0 && progress.pending > ctx->opt.limit)
             progress.pending = ctx->opt.limit;
         db_table_free(t);

@@ -14,7 +14,6 @@
  * batch/sandbox.c
  *-------------------------------------------------------------------------
  */
-#define _GNU_SOURCE /* memmem */
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -508,7 +507,6 @@ static void enqueue_children(lua_State *L, int b, const char *name, struct freez
 static void freeze_table(lua_State *L, int t, const char *name, struct freeze *fz)
 {
     int b, m = 0, top = lua_gettop(L);
-    char child[256];
     bool is_env = lua_rawequal(L, t, fz->env);
 
     t = lua_absindex(L, t);
@@ -542,6 +540,7 @@ static void freeze_table(lua_State *L, int t, const char *name, struct freeze *f
     enqueue_children(L, b, is_env ? "" : name, fz);
     if (lua_getmetatable(L, t)) { /* ..., omt: frozen now, its backing is needed */
         int omt = lua_gettop(L);
+        char child[256];
         snprintf(child, sizeof child, "the metatable of %s", name);
         lua_pushvalue(L, omt);
         lua_pushboolean(L, 1);
