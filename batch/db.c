@@ -280,13 +280,35 @@ static void mask(char *s, const char *secret, size_t n)
         memset(p, '*', n);
 }
 
+/* Mask in msg the value at v (n bytes) as written and, for a URI, as
+ * percent-decoded (libpq may quote either back). */
+static void mask_value(char *msg, const char *v, size_t n)
+{
+    char dec[1024];
+    size_t o = 0;
+
+    mask(msg, v, n);
+    for (size_t i = 0; i < n && o + 1 < sizeof dec; i++) {
+        unsigned hi, lo;
+        if (v[i] == '%' && i + 2 < n && sscanf(v + i + 1, "%1x%1x", &hi, &lo) == 2) {
+            dec[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            dec[o++] = v[i];
+        }
+    }
+    mask(msg, dec, o);
+}
+
 /* Mask in msg every password conninfo holds: as libpq reads it, and as
- * written in a URI's user info or a password= keyword, which a conninfo too
- * malformed for libpq to parse may still hold (libpq quotes it back). */
+ * written in a URI's user info, a password= parameter of a URI or a
+ * password keyword, which a conninfo too malformed for libpq to parse may
+ * still hold (libpq quotes it back). */
 static void redact(char *msg, const char *conninfo)
 {
     PQconninfoOption *opts;
     const char *p, *q;
+    bool uri;
 
     if (!conninfo || !*conninfo)
         return;
@@ -296,11 +318,12 @@ static void redact(char *msg, const char *conninfo)
                 mask(msg, o->val, strlen(o->val));
         PQconninfoFree(opts);
     }
-    if ((p = strstr(conninfo, "://")) != NULL) {
+    uri = (p = strstr(conninfo, "://")) != NULL;
+    if (uri) {
         const char *at = strchr(p + 3, '@');
         const char *colon = memchr(p + 3, ':', at ? (size_t)(at - (p + 3)) : 0);
         if (at && colon)
-            mask(msg, colon + 1, (size_t)(at - colon - 1));
+            mask_value(msg, colon + 1, (size_t)(at - colon - 1));
     }
     for (p = conninfo; (p = strstr(p, "password")) != NULL;) {
         p += strlen("password");
@@ -316,10 +339,13 @@ static void redact(char *msg, const char *conninfo)
                 if (*q == '\\' && q[1])
                     q++;
         } else {
-            for (q = p; *q && *q != ' ' && *q != '\t'; q++)
+            /* A URI parameter ends at & or #; a keyword value at a blank. */
+            for (q = p; *q && *q != ' ' && *q != '\t' && *q != '\'' && *q != '"' &&
+                        !(uri && (*q == '&' || *q == '#'));
+                 q++)
                 ;
         }
-        mask(msg, p, (size_t)(q - p));
+        mask_value(msg, p, (size_t)(q - p));
         p = q;
     }
 }
@@ -350,12 +376,17 @@ enum status db_connect(struct db **out, const struct db_settings *set, struct er
         keys[k - 1] = NULL;
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-        const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
-        size_t n = strlen(msg);
+        /* Masked whole, before the message is cut to fit: a cut could
+         * leave part of a password that no longer matches. */
+        char *msg = strdup(db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        size_t n = msg ? strlen(msg) : 0;
+        if (msg)
+            redact(msg, conninfo);
         while (n > 0 && msg[n - 1] == '\n')
             n--;
-        err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n, msg);
-        redact(err->msg, conninfo);
+        err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n,
+                msg ? msg : "out of memory");
+        free(msg);
         err_hint(err, "Check that the server named by --db, the PG* variables or the service "
                       "file is up and lets this user in. For the development cluster: "
                       "scripts/local-db start, then eval \"$(scripts/local-db env)\".");
@@ -587,7 +618,7 @@ static bool copy_value(struct buf *b, enum ftype t, bool present, int64_t num, c
  */
 
 static const char *const sql_import_lock =
-    "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(hashtext('sentencer.import'))";
+    "SET LOCAL lock_timeout = 0; LOCK TABLE sentencer.import_lock IN EXCLUSIVE MODE";
 static const char *const sql_lock_timeout = "SELECT set_config('lock_timeout', $1, true)";
 static const char *const sql_stage =
     "CREATE TEMP TABLE import_stage (LIKE sentencer.act) ON COMMIT DROP; "
@@ -633,7 +664,8 @@ enum status db_import_begin(struct db *db, struct err *err)
         return st;
     /* One import at a time: a second waits, bounded by the statement
      * timeout rather than the lock timeout (an import of a large file may
-     * hold the lock for minutes), then finds the first one's rows stored. */
+     * hold the lock for minutes), then finds the first one's rows stored.
+     * A table lock: only a role that may import can take it. */
     if ((st = exec_cmd(db, sql_import_lock, "waiting for another import to finish", err)) != ST_OK)
         goto fail;
     {

@@ -2,11 +2,14 @@
  * rules.c
  *     The Lua engine: one lua_State per engine, a counting allocator with a
  *     cap, the sandboxed environment of sandbox.c shared by the rule files,
- *     an instruction budget enforced by a count hook, a wall-clock budget
+ *     an instruction budget enforced by a count hook, a time budget
  *     enforced by a timer, and protected calls.
  *
- * The clock: each protected call arms a POSIX timer (CLOCK_MONOTONIC) of
- * the engine's own. When it expires, its SIGALRM handler (found through
+ * The clock: each protected call arms a POSIX timer of the engine's own on
+ * the process's processor time (CLOCK_PROCESS_CPUTIME_ID): the rules can
+ * spend time only by computing (they can neither sleep nor wait), and a
+ * busy or suspended machine must not turn a sound case into an error for
+ * good, as a wall clock would. When it expires, its SIGALRM handler (found through
  * the timer's sigev_value, not a global) sets a hook that fires on every
  * instruction and every call, and the allocator refuses to grow: Lua code
  * stops at its next instruction, a C library function at its next call
@@ -25,6 +28,7 @@
 #include "rules_api.h"
 #include "sandbox.h"
 #include "sha256.h"
+#include "value.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -129,7 +133,7 @@ static void rules_hook(lua_State *L, lua_Debug *ar)
         lua_sethook(L, rules_hook, LUA_MASKCALL | LUA_MASKCOUNT, 1);
         if (!r->time_where[0])
             rule_where(L, r->time_where, sizeof r->time_where);
-        lua_pushfstring(L, "%stime budget of %I ms exceeded", r->time_where,
+        lua_pushfstring(L, "%stime budget of %I ms (processor time) exceeded", r->time_where,
                         (lua_Integer)r->time_limit);
         lua_error(L);
     }
@@ -180,7 +184,7 @@ static bool timer_ready(struct rules *r)
     sev.sigev_notify = SIGEV_SIGNAL;
     sev.sigev_signo = SIGALRM;
     sev.sigev_value.sival_ptr = r;
-    if (timer_create(CLOCK_MONOTONIC, &sev, &r->timer) != 0)
+    if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &r->timer) != 0)
         return false;
     r->timer_pid = getpid();
     return true;
@@ -273,7 +277,7 @@ static int protected_call(struct rules *r, int nargs, int nres, int factor)
         /* Whatever the error says (a refused allocation, an error the
          * expiry caused), the cause is the clock. */
         lua_pop(L, 1);
-        lua_pushfstring(L, "%stime budget of %I ms exceeded", r->time_where,
+        lua_pushfstring(L, "%stime budget of %I ms (processor time) exceeded", r->time_where,
                         (lua_Integer)r->time_limit);
     } else if (st == LUA_ERRMEM) {
         lua_pop(L, 1);
@@ -485,8 +489,14 @@ static int eval_protected(lua_State *L)
     return 1;
 }
 
+/* Make *out an error result with message msg. The message may quote what
+ * a rule raised or returned (any bytes): it is stored escaped, valid UTF-8
+ * without control characters, so that the database takes it and a terminal
+ * shows it safely. */
 static void set_error(struct rec *out, const char *msg)
 {
+    char shown[1024];
+
     for (int i = 0; i < R__COUNT; i++) {
         free(out->text[i]);
         out->text[i] = NULL;
@@ -496,7 +506,8 @@ static void set_error(struct rec *out, const char *msg)
     out->trace_json = NULL;
     rec_set_text(out, R_STATUS, "error");
     out->num[R_STATUS] = 1;
-    rec_set_text(out, R_ERROR, msg);
+    text_show(shown, sizeof shown, msg, strlen(msg));
+    rec_set_text(out, R_ERROR, shown);
 }
 
 enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out, struct err *err)
@@ -514,7 +525,9 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->evaluate_ref); /* fn, evaluate */
     lua_pushlightuserdata(L, (void *)(uintptr_t)c);     /* fn, evaluate, c */
     st = protected_call(r, 2, 1, 1);                    /* result | message */
-    if (st == LUA_OK && !sandbox_shared_check(L, msg, sizeof msg)) {
+    /* Shared variables are put back after every case, also one that
+     * failed (its error stands, it says why). */
+    if (!sandbox_shared_check(L, msg, sizeof msg) && st == LUA_OK) {
         char full[600];
         snprintf(full, sizeof full, "rule error: %s", msg);
         set_error(out, full);

@@ -9,7 +9,7 @@
  * text only (no bytecode). Globals may be defined while the files load;
  * afterwards everything the rules share is frozen, so that no case can
  * change what the next one sees. Every call (loading included) runs under
- * an instruction budget, a wall-clock budget and a memory cap.
+ * an instruction budget, a time budget (processor time) and a memory cap.
  *
  * batch/rules.h
  *-------------------------------------------------------------------------
@@ -28,7 +28,7 @@ struct rules;
 struct rules_limits {
     long instructions; /* VM instructions per case (loading: 20 times as many) */
     size_t memory;     /* bytes the rules may allocate per case (and for loading) */
-    long time_ms;      /* wall-clock milliseconds per case (loading: 20 times); 0: none */
+    long time_ms;      /* processor-time milliseconds per case (loading: 20 times); 0: none */
     bool log;          /* show log() output of the rules on standard error */
 };
 

@@ -199,7 +199,17 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
             free(keys);
             return false;
         }
-        keys[k++] = lua_tostring(L, -1); /* anchored by the table */
+        {
+            size_t kl;
+            const char *key = lua_tolstring(L, -1, &kl); /* anchored by the table */
+            if (!utf8_valid(key, kl) || memchr(key, '\0', kl)) {
+                snprintf(msg, len, "trace: a key is not valid UTF-8 text (or holds a NUL byte)");
+                lua_pop(L, 1);
+                free(keys);
+                return false;
+            }
+            keys[k++] = key;
+        }
     }
     qsort(keys, k, sizeof *keys, cmp_str);
     if (!buf_addc(b, '{'))
@@ -292,9 +302,9 @@ static bool read_list(lua_State *L, int idx, const char *name, struct buf *b, ch
             lua_pop(L, 1);
             return false;
         }
-        if (sl == 0 || memchr(s, ';', sl) || !utf8_valid(s, sl)) {
-            snprintf(msg, len, "'%s'[%lld] must be a non-empty UTF-8 string without ';'", name,
-                     (long long)i);
+        if (sl == 0 || memchr(s, ';', sl) || memchr(s, '\0', sl) || !utf8_valid(s, sl)) {
+            snprintf(msg, len, "'%s'[%lld] must be a non-empty UTF-8 string without ';' or NUL",
+                     name, (long long)i);
             lua_pop(L, 1);
             return false;
         }
@@ -341,9 +351,13 @@ static bool read_field(lua_State *L, int vidx, int f, struct rec *out, struct bu
     case FT_ENUM: {
         if (t != LUA_TSTRING)
             break;
-        int k = enum_find(d->enum_values, lua_tostring(L, vidx));
+        size_t vl;
+        const char *v = lua_tolstring(L, vidx, &vl);
+        int k = strlen(v) == vl ? enum_find(d->enum_values, v) : -1; /* a NUL cuts nothing */
         if (k < 0) {
-            snprintf(msg, len, "'%s' has an unknown value '%s'", d->name, lua_tostring(L, vidx));
+            char shown[64];
+            text_show(shown, sizeof shown, v, vl);
+            snprintf(msg, len, "'%s' has an unknown value '%s'", d->name, shown);
             return false;
         }
         out->num[f] = k;
@@ -391,10 +405,17 @@ bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_
         int f;
         const char *key;
 
+        size_t kl = 0;
+
         if (lua_type(L, -2) != LUA_TSTRING) {
             snprintf(msg, len, "result keys must be strings");
             ok = false;
-        } else if (strcmp((key = lua_tostring(L, -2)), "trace") == 0) {
+        } else if ((key = lua_tolstring(L, -2, &kl)), strlen(key) != kl) {
+            char shown[64];
+            text_show(shown, sizeof shown, key, kl);
+            snprintf(msg, len, "unknown result key '%s'", shown);
+            ok = false;
+        } else if (strcmp(key, "trace") == 0) {
             if (!lua_istable(L, -1)) {
                 snprintf(msg, len, "'trace' must be an array of tables");
                 ok = false;
@@ -408,7 +429,9 @@ bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_
             }
         } else if ((f = rec_field_find(key)) < 0 || f == R_CASE_NO || f == R_DEFENDANT_NO ||
                    f == R_OFFENSE || f == R_RULE_SET) {
-            snprintf(msg, len, "unknown result key '%s'", key);
+            char shown[64];
+            text_show(shown, sizeof shown, key, kl);
+            snprintf(msg, len, "unknown result key '%s'", shown);
             ok = false;
         } else {
             ok = read_field(L, lua_gettop(L), f, out, &tmp, msg, len);

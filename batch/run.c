@@ -99,27 +99,42 @@ static void progress_show(struct progress *p, long done, bool final)
     fprintf(stderr, p->tty && !final ? "   " : "\n");
 }
 
-/* Seconds a signalled run may go on evaluating the chunk in hand before it
- * gives the chunk up (rolled back: its charges go back to the pool). */
+/* Seconds a statement of a signalled run may go on before it is cancelled
+ * (one about to finish, a chunk being stored, is let finish). */
 #define STOP_GRACE 2.0
 
-/* Evaluate the chunk; false when a signal came and the chunk could not be
- * finished within STOP_GRACE (each case takes at most its time budget). */
-static bool evaluate_chunk(struct rules *rules, const struct charge *cs, struct rec *recs, size_t n,
-                           enum status *st, struct err *err)
-{
-    double signalled_at = 0;
+/* Seconds a chunk's charges may stay locked while its cases are evaluated:
+ * then the chunk is stored as far as it got and its other charges go back
+ * to the pool, so that an import waiting for them (to bump their facts
+ * revision) does not outwait its lock timeout, whatever the rules cost. */
+#define CHUNK_HOLD 10.0
 
-    for (size_t i = 0; i < n && *st == ST_OK; i++) {
+/* Evaluate the cases of a chunk in order; returns how many were evaluated:
+ * all, or fewer when the chunk was held CHUNK_HOLD seconds. After a signal
+ * the chunk is finished if that takes at most STOP_GRACE seconds (each case
+ * takes at most its time budget), else given up: *give_up, and nothing of
+ * it is stored. *st: a host failure (nothing stored either). */
+static size_t evaluate_chunk(struct rules *rules, const struct charge *cs, struct rec *recs,
+                             size_t n, bool *give_up, enum status *st, struct err *err)
+{
+    double start = now_seconds(), signalled_at = 0;
+
+    *give_up = false;
+    for (size_t i = 0; i < n; i++) {
         if (got_signal) {
             if (signalled_at == 0)
                 signalled_at = now_seconds();
-            else if (now_seconds() - signalled_at > STOP_GRACE)
-                return false;
+            else if (now_seconds() - signalled_at > STOP_GRACE) {
+                *give_up = true;
+                return i;
+            }
+        } else if (now_seconds() - start > CHUNK_HOLD) {
+            return i;
         }
-        *st = rules_eval(rules, &cs[i], &recs[i], err);
+        if ((*st = rules_eval(rules, &cs[i], &recs[i], err)) != ST_OK)
+            return i;
     }
-    return true;
+    return n;
 }
 
 /* Claim, evaluate and store chunks until nothing is pending, the limit is
@@ -130,7 +145,6 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
     struct db *db;
     struct db_settings set = ctx->opt.db;
     enum status st;
-    bool abandoned = false;
 
     /* A signal cancels a statement that has not ended STOP_GRACE after it. */
     set.interrupt = &got_signal;
@@ -148,20 +162,25 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
             want = (int)(limit - *evaluated);
         if ((st = db_claim(db, run, want, &cs, &n, err)) != ST_OK || n == 0)
             break;
+        size_t done = 0;
+        bool give_up = false;
+
         if (!(recs = calloc(n, sizeof *recs)))
             st = err_set(err, ST_ENOMEM, "out of memory");
-        else if (!evaluate_chunk(rules, cs, recs, n, &st, err)) {
-            log_info("stopping: the chunk in hand (%zu cases) was given up; its cases stay "
-                     "pending",
-                     n);
-            abandoned = true;
-        }
-        if (abandoned || st != ST_OK)
+        else
+            done = evaluate_chunk(rules, cs, recs, n, &give_up, &st, err);
+        if (give_up)
+            log_info("stopping: the chunk in hand (%zu cases) could not be finished in %.0f s; "
+                     "its cases stay pending",
+                     n, STOP_GRACE);
+        /* The cases evaluated are stored; the others are released with the
+         * commit, still pending. */
+        if (st != ST_OK || done == 0 || give_up)
             db_rollback(db);
         else
-            st = db_store(db, run, cs, recs, n, err);
-        if (st == ST_OK && !abandoned) {
-            *evaluated += (long)n;
+            st = db_store(db, run, cs, recs, done, err);
+        if (st == ST_OK && !give_up) {
+            *evaluated += (long)done;
             if (progress)
                 progress_show(progress, *evaluated, false);
         }
@@ -172,7 +191,7 @@ static enum status work(struct ctx *ctx, struct rules *rules, const struct db_ru
         }
         free(cs);
         free(recs);
-        if (st != ST_OK || abandoned)
+        if (st != ST_OK || give_up)
             break;
     }
     if (st == ST_EINTR) { /* a statement cancelled by the signal: rolled back */

@@ -42,6 +42,16 @@ static int sandbox_log(lua_State *L)
     return 0;
 }
 
+/* Call the original function (upvalue 1) with the arguments on the stack;
+ * nres results (LUA_MULTRET: all). */
+static int call_original_n(lua_State *L, int nres)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, nres);
+    return lua_gettop(L);
+}
+
 /* string.rep(s, n, sep): Lua's own loops n times even when the result is
  * empty, for ever with n = math.maxinteger, in C, out of every budget's
  * reach. A non-empty result is bounded by the memory cap instead. */
@@ -93,6 +103,102 @@ static int sandbox_find(lua_State *L)
     return 2;
 }
 
+/* The length of the table at idx, read once (a __len may answer anything,
+ * and differently each time) and bounded: the table functions below walk
+ * it in C, where only a call back into Lua lets the clock stop them. */
+static lua_Integer bounded_len(lua_State *L, int idx, const char *fn)
+{
+    lua_Integer n;
+
+    luaL_checktype(L, idx, LUA_TTABLE);
+    n = luaL_len(L, idx);
+    if (n < 0 || n > SANDBOX_TABLE_MAX)
+        return luaL_error(L, "table.%s on a table of length %I: rules may walk at most %d elements",
+                          fn, n, SANDBOX_TABLE_MAX);
+    return n;
+}
+
+static void bounded_range(lua_State *L, lua_Integer first, lua_Integer last, const char *fn)
+{
+    if (last >= first && (lua_Unsigned)last - (lua_Unsigned)first >= SANDBOX_TABLE_MAX)
+        luaL_error(L, "table.%s of elements %I to %I: rules may walk at most %d elements", fn,
+                   first, last, SANDBOX_TABLE_MAX);
+}
+
+/* table.insert(t, [pos,] v), as ltablib.c's but with the length read once
+ * and bounded. */
+static int sandbox_insert(lua_State *L)
+{
+    lua_Integer e = bounded_len(L, 1, "insert") + 1; /* first empty element */
+    lua_Integer pos;
+
+    switch (lua_gettop(L)) {
+    case 2: pos = e; break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+        for (lua_Integer i = e; i > pos; i--) {
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+        }
+        break;
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+/* table.remove(t [, pos]), likewise. */
+static int sandbox_remove(lua_State *L)
+{
+    lua_Integer size = bounded_len(L, 1, "remove");
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, pos);
+    for (; pos < size; pos++) {
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+/* table.move(a1, f, e, t [, a2]) over a bounded range. */
+static int sandbox_move(lua_State *L)
+{
+    bounded_range(L, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), "move");
+    return call_original_n(L, LUA_MULTRET);
+}
+
+/* table.concat(t [, sep [, i [, j]]]) over a bounded range; j given to
+ * the original, so that it reads no length of its own. */
+static int sandbox_concat(lua_State *L)
+{
+    lua_Integer i, j;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_optstring(L, 2, "");
+    i = luaL_optinteger(L, 3, 1);
+    j = lua_isnoneornil(L, 4) ? bounded_len(L, 1, "concat") : luaL_checkinteger(L, 4);
+    bounded_range(L, i, j, "concat");
+    lua_settop(L, 2);
+    lua_pushinteger(L, i);
+    lua_pushinteger(L, j);
+    return call_original_n(L, 1);
+}
+
+/* The comparison table.sort uses when a rule gives none: a call, so that
+ * the clock can stop a sort between two comparisons (comparing long
+ * strings in C costs time no hook sees). */
+static int sandbox_lt(lua_State *L)
+{
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+}
+
 /* table.sort(t [, comp]) on at most SANDBOX_SORT_MAX elements. */
 static int sandbox_sort(lua_State *L)
 {
@@ -101,10 +207,12 @@ static int sandbox_sort(lua_State *L)
     if (n > SANDBOX_SORT_MAX)
         return luaL_error(L, "table.sort of %I elements: rules may sort at most %d", n,
                           SANDBOX_SORT_MAX);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 0);
-    return 0;
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) {
+        lua_pushcfunction(L, sandbox_lt);
+        lua_replace(L, 2);
+    }
+    return call_original_n(L, 0);
 }
 
 /* xpcall(f, h, ...) calling h after the error has unwound: Lua calls a
@@ -220,13 +328,47 @@ static int frozen_len(lua_State *L)
     return 1;
 }
 
-/* __pairs: next over the backing table. */
+/* The iterator of a frozen table's pairs: next over the backing table
+ * (upvalue 1), which the rules never get hold of: the state they see is the
+ * frozen table. */
+static int frozen_iter(lua_State *L)
+{
+    lua_settop(L, 2); /* state, key */
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs: upvalue 1 is the iterator above. */
 static int frozen_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next"); /* the base library's, in the host's globals */
     lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+/* __index of a frozen table whose metatable had an __index: its own
+ * contents (upvalue 1) first, then the old __index (upvalue 2), called or
+ * indexed with the frozen table, never with its contents, which a function
+ * could otherwise write to. */
+static int frozen_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    if (lua_type(L, -1) == LUA_TFUNCTION) {
+        lua_insert(L, 1);
+        lua_call(L, 2, 1);
+        return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_gettable(L, -2);
+    return 1;
 }
 
 /* ----------------------------------------------------------------------
@@ -381,6 +523,12 @@ void sandbox_open(lua_State *L, bool log)
     lua_pop(L, 1);
     lua_getglobal(L, LUA_TABLIBNAME);
     wrap(L, lua_gettop(L), "sort", sandbox_sort);
+    wrap(L, lua_gettop(L), "move", sandbox_move);
+    wrap(L, lua_gettop(L), "concat", sandbox_concat);
+    lua_pushcfunction(L, sandbox_insert);
+    lua_setfield(L, -2, "insert");
+    lua_pushcfunction(L, sandbox_remove);
+    lua_setfield(L, -2, "remove");
     lua_pop(L, 1);
     /* The string metatable ('s:find()') is reached by no rule: it would
      * let one case change every string's methods for the next. */
@@ -480,7 +628,8 @@ static const char *const kept_events[] = {
 
 static void freeze_table(lua_State *L, int t, const char *name, struct freeze *fz);
 
-/* Queue the children of backing table b (tables first), named under name. */
+/* Queue the children of backing table b (tables first), named under name:
+ * its values, and its keys that are tables or functions. */
 static void enqueue_children(lua_State *L, int b, const char *name, struct freeze *fz)
 {
     char child[256];
@@ -488,6 +637,10 @@ static void enqueue_children(lua_State *L, int b, const char *name, struct freez
     for (int pass = 0; pass < 2; pass++) {
         lua_pushnil(L);
         while (lua_next(L, b)) {
+            if (lua_type(L, -2) == (pass == 0 ? LUA_TTABLE : LUA_TFUNCTION)) {
+                snprintf(child, sizeof child, "a key of %s", name[0] ? name : "_ENV");
+                enqueue(L, -2, child, fz);
+            }
             if (lua_type(L, -1) == (pass == 0 ? LUA_TTABLE : LUA_TFUNCTION)) {
                 const char *dot = name[0] ? "." : "";
                 if (lua_type(L, -2) == LUA_TSTRING)
@@ -548,9 +701,13 @@ static void freeze_table(lua_State *L, int t, const char *name, struct freeze *f
         freeze_table(L, omt, child, fz);
         reg_set(L, REG_ORIGMT, t, omt);
         reg_get(L, REG_BACKING, omt); /* ..., omt, ob */
-        lua_pushvalue(L, -1);
-        lua_setmetatable(L, b); /* lookups go on through the old __index */
         m = lua_gettop(L);
+        /* The environment's old __index only raises "unknown global": the
+         * fast chain through its contents is safe there. */
+        if (is_env) {
+            lua_pushvalue(L, m);
+            lua_setmetatable(L, b);
+        }
     }
     lua_createtable(L, 0, 8); /* the new metatable */
     if (m) {
@@ -559,7 +716,15 @@ static void freeze_table(lua_State *L, int t, const char *name, struct freeze *f
             lua_setfield(L, -2, kept_events[i]);
         }
     }
-    lua_pushvalue(L, b);
+    if (m && !is_env && lua_getfield(L, m, "__index") != LUA_TNIL) { /* ..., mt, old */
+        lua_pushvalue(L, b);
+        lua_insert(L, -2);
+        lua_pushcclosure(L, frozen_index, 2);
+    } else {
+        if (m && !is_env)
+            lua_pop(L, 1);
+        lua_pushvalue(L, b);
+    }
     lua_setfield(L, -2, "__index");
     lua_pushvalue(L, b);
     lua_pushboolean(L, is_env);
@@ -569,6 +734,7 @@ static void freeze_table(lua_State *L, int t, const char *name, struct freeze *f
     lua_pushcclosure(L, frozen_len, 1);
     lua_setfield(L, -2, "__len");
     lua_pushvalue(L, b);
+    lua_pushcclosure(L, frozen_iter, 1);
     lua_pushcclosure(L, frozen_pairs, 1);
     lua_setfield(L, -2, "__pairs");
     lua_pushboolean(L, 0);
@@ -664,6 +830,19 @@ bool sandbox_freeze(lua_State *L, int env)
     return true;
 }
 
+/* rawequal, but NaN equals NaN: a variable holding 0/0 has not changed. */
+static bool same_value(lua_State *L, int a, int b)
+{
+    if (lua_rawequal(L, a, b))
+        return true;
+    if (lua_type(L, a) == LUA_TNUMBER && lua_type(L, b) == LUA_TNUMBER && !lua_isinteger(L, a) &&
+        !lua_isinteger(L, b)) {
+        lua_Number x = lua_tonumber(L, a), y = lua_tonumber(L, b);
+        return x != x && y != y; /* NOLINT(misc-redundant-expression): NaN test */
+    }
+    return false;
+}
+
 bool sandbox_shared_check(lua_State *L, char *msg, size_t len)
 {
     bool same = true;
@@ -679,7 +858,7 @@ bool sandbox_shared_check(lua_State *L, char *msg, size_t len)
         lua_pop(L, 1);
         lua_getupvalue(L, -1, k); /* list, entry, fn, now */
         lua_rawgeti(L, -3, 3);    /* list, entry, fn, now, then */
-        if (!lua_rawequal(L, -1, -2)) {
+        if (!same_value(L, -1, -2)) {
             if (same) {
                 lua_rawgeti(L, -4, 4);
                 snprintf(msg, len,

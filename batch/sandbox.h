@@ -29,9 +29,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Most elements table.sort accepts: sorting runs in C, where neither the
- * instruction budget nor the clock can stop it. */
+/* Most elements table.sort accepts, and table.insert, table.remove,
+ * table.move and table.concat walk: they run in C, where the clock stops
+ * them only at a call back into Lua (table.sort's comparisons are made
+ * calls for that reason). */
 #define SANDBOX_SORT_MAX 100000
+#define SANDBOX_TABLE_MAX 1000000
 
 /* Open the safe libraries, build the environment table and push it.
  * log: whether log(msg) writes to standard error. [-0, +1] */

@@ -21,9 +21,15 @@
 -- operators. They need PostgreSQL 13 (gen_random_uuid).
 
 ALTER TABLE sentencer.run ADD COLUMN token_hash bytea;
+-- The run's session advisory lock is (1936027182, lock_key): the first key
+-- is the bytes 's', 'e', 'n', '.' and keeps clear of other applications';
+-- lock_key is drawn at random among the free ones, so that no session can
+-- take a run's lock before it does (pg_advisory_lock needs no privilege).
+ALTER TABLE sentencer.run ADD COLUMN lock_key integer;
 
--- The advisory lock of run ID is (1936027182, ID mod 2^31): the first key
--- is the bytes 's', 'e', 'n', '.' and keeps clear of other applications'.
+-- Imports take this table's lock, one at a time: a lock only roles that
+-- may write the table can take (an advisory lock anyone could hold).
+CREATE TABLE sentencer.import_lock ();
 
 -- The run, if p_token is its token and it is still running; raises
 -- otherwise. Not callable by the job: only the functions below use it.
@@ -53,12 +59,17 @@ $$;
 CREATE FUNCTION sentencer.run_begin(p_host text, p_pid integer, p_rule_set text,
                                     p_workers integer, OUT run_id bigint, OUT token text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k integer;
 BEGIN
+    LOOP
+        k := floor(random() * 2147483647)::integer;
+        EXIT WHEN pg_try_advisory_lock(1936027182, k);
+    END LOOP;
     token := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
-    INSERT INTO sentencer.run (host, pid, rule_set, workers, token_hash)
-    VALUES (p_host, p_pid, p_rule_set, p_workers, sha256(convert_to(token, 'UTF8')))
+    INSERT INTO sentencer.run (host, pid, rule_set, workers, token_hash, lock_key)
+    VALUES (p_host, p_pid, p_rule_set, p_workers, sha256(convert_to(token, 'UTF8')), k)
     RETURNING id INTO run_id;
-    PERFORM pg_advisory_lock(1936027182, (run_id % 2147483648)::integer);
 END
 $$;
 
@@ -80,7 +91,7 @@ BEGIN
         WHERE l.locktype = 'advisory' AND l.granted
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND l.classid = 1936027182::oid AND l.objsubid = 2
-          AND l.objid = (r.id % 2147483648)::oid);
+          AND l.objid = r.lock_key::oid);
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -201,11 +212,11 @@ BEGIN
     UPDATE sentencer.run SET state = p_state, ended_at = now(), out_dir = p_out_dir,
                              message = p_message
     WHERE id = p_run AND state = 'running';
-    IF EXISTS (SELECT FROM pg_locks l
+    IF EXISTS (SELECT FROM pg_locks l JOIN sentencer.run r ON r.id = p_run
                WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
                  AND l.classid = 1936027182::oid AND l.objsubid = 2
-                 AND l.objid = (p_run % 2147483648)::oid) THEN
-        PERFORM pg_advisory_unlock(1936027182, (p_run % 2147483648)::integer);
+                 AND l.objid = r.lock_key::oid) THEN
+        PERFORM pg_advisory_unlock(1936027182, lock_key) FROM sentencer.run WHERE id = p_run;
     END IF;
 END
 $$;

@@ -5,6 +5,8 @@
 # otherwise calls the real evaluate():
 #   61 string.rep('', math.maxinteger)         returns '' at once: a normal result
 #   62 table.concat through a C metamethod     error: time budget
+#   60 table.sort of 100,000 long equal strings error: time budget
+#   69 table.move over math.maxinteger slots   error: at most 1,000,000 elements
 #   63 s = s .. 'xx' 300,000 times             error: time budget
 #   64 scales every number in PARAMS           error: may not change PARAMS
 #   65 replaces OFFENSES[*].run                error: may not change OFFENSES
@@ -69,7 +71,9 @@ function evaluate(case)
     -- the two digits before the closing 号 (3 bytes)
     local tag = string.sub(case.case_no, -3) == "号" and string.sub(case.case_no, -5, -4)
     if tag == "61" then string.rep("", math.maxinteger) end
-    if tag == "62" then table.concat(setmetatable({}, {__index = type}), "", 1, math.maxinteger) end -- bad:62
+    if tag == "62" then for i = 1, 1000 do table.concat(setmetatable({}, {__index = type}), "", 1, 999999) end end -- bad:62
+    if tag == "60" then local s, t = string.rep("a", 1000000), {} for i = 1, 100000 do t[i] = s end table.sort(t) end -- bad:60
+    if tag == "69" then table.move({}, 1, math.maxinteger, 1, {}) end -- bad:69
     if tag == "63" then local s = "" for i = 1, 300000 do s = s .. "xx" end end -- bad:63
     if tag == "64" then scale(PARAMS) end
     if tag == "65" then OFFENSES[case.offense].run = function() return true end end -- bad:65
@@ -92,10 +96,11 @@ bad_rs=$(last_rule_set)
 check_complete "hostile rules" "$bad_rs"
 
 problems=
-for tag in 62 63 64 65 66 67 68; do
+for tag in 60 62 63 64 65 66 67 68 69; do
     line=$(grep -n -- "-- bad:$tag\$" "$bad/zz_hostile.lua" | cut -d: -f1 || true)
     case $tag in
-    62 | 63) why='time budget of 250 ms exceeded' ;;
+    60 | 62 | 63) why='time budget of 250 ms \(processor time\) exceeded' ;;
+    69) why='rules may walk at most 1000000 elements' ;;
     64) why='may not change PARAMS\.' ;;
     65) why='may not change OFFENSES\.[a-z_]+\.run' ;;
     66) why='attempt to index a boolean value' ;;
@@ -139,7 +144,7 @@ WHERE $3
 LIMIT 5;
 SQL
 }
-diff=$(same "$good_rs" "$bad_rs" "c.case_no !~ '6[2-8]号\$'")
+diff=$(same "$good_rs" "$bad_rs" "c.case_no !~ '6[02-9]号\$'")
 [ -z "$diff" ] || problems+=$'\n'"charges the hostile code does not touch were stored differently:"$'\n'"$diff"
 [ -z "$problems" ] || fail "hostile rules not handled as wanted:$problems"
 echo "$total charges with hostile rules in ${took} s: every other charge as the real rules give it"
@@ -163,7 +168,7 @@ cat >"$TMPDIR/slow/zz_slow.lua" <<'EOF'
 local real_evaluate = evaluate
 function evaluate(case)
     if string.sub(case.case_no, -6) ~= "900号" then
-        table.concat(setmetatable({}, {__index = type}), "", 1, math.maxinteger)
+        for i = 1, 1e9 do table.concat(setmetatable({}, {__index = type}), "", 1, 999999) end
     end
     return real_evaluate(case)
 end

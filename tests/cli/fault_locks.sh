@@ -92,14 +92,48 @@ for i in 1 2 3 4 5; do
 done
 echo "two imports of the same file at once, five times: stored once, both exit 0"
 
-# 4. A password in a malformed URI stays out of the messages.
+# 4. Passwords stay out of the messages, whatever shape the conninfo has:
+# a malformed URI, a bad percent-encoding in a URI parameter, a message long
+# enough to be cut, a password quoted back inside another value.
+hosts=
+for i in $(seq 10 19); do hosts+="db$i.court-cluster.example.org,"; done
+shown=
+while IFS= read -r conninfo; do
+    rc=0
+    "$S" --db "$conninfo" status >"$TMPDIR/conn.log" 2>&1 || rc=$?
+    [ "$rc" -eq 3 ] || { cat "$TMPDIR/conn.log"; fail "--db '$conninfo': exit $rc, want 3"; }
+    if grep -q 'Secret' "$TMPDIR/conn.log"; then
+        shown+=$'\n'"$conninfo: $(cat "$TMPDIR/conn.log")"
+    fi
+done <<EOF2
+postgresql://u:Secret-pw-123@[::1:bad/x
+postgresql://u:Secret%41pw@[::1:bad/x
+postgresql://h/db?password=Secret%zzPWxyz&sslmode=disable
+postgresql://${hosts}[fd00::1/sentencingxxxxx?user=sentencer&password=SecretPWxyzLONGPASSWORD
+host=/nonexistent-sentencer port=1 password='Secret pw 456' dbname=x
+dbname='host=x password=SecretQ' host=/nonexistent-sentencer
+EOF2
+[ -z "$shown" ] || fail "a password was shown:$shown"
+echo "passwords stay out of connection errors (6 shapes of conninfo)"
+
+# 5. Locks no unprivileged session can squat: a run's advisory lock is drawn
+# among the free keys (a thousand keys held by another session do not stop
+# a run), and the import lock is a table lock the job role cannot take.
+PGAPPNAME=fault_hold psql -XAtq -v ON_ERROR_STOP=1 \
+    -c "SELECT count(pg_advisory_lock(1936027182, g)) FROM generate_series(0, 999) g" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!
+sleep 1
 rc=0
-"$S" --db "postgresql://u:Secret-pw-123@[::1:bad/x" status >"$TMPDIR/uri.log" 2>&1 || rc=$?
-[ "$rc" -eq 3 ] || { cat "$TMPDIR/uri.log"; fail "malformed URI: exit $rc, want 3"; }
-! grep -q 'Secret-pw-123' "$TMPDIR/uri.log" || { cat "$TMPDIR/uri.log"; fail "the password was shown"; }
+"$S" run "${args[@]}" --lock-timeout 5 >"$TMPDIR/squat.log" 2>&1 || rc=$?
+[ "$rc" -le 1 ] || { cat "$TMPDIR/squat.log"; fail "a run beside squatted advisory keys: exit $rc"; }
+release_run
+role=sentencer_job_lock_$$_$RANDOM
+q -c "CREATE ROLE $role LOGIN IN ROLE sentencer_job"
 rc=0
-"$S" --db "host=/nonexistent-sentencer port=1 password='Secret pw 456' dbname=x" status \
-    >"$TMPDIR/kv.log" 2>&1 || rc=$?
-[ "$rc" -eq 3 ] && ! grep -q 'Secret pw 456' "$TMPDIR/kv.log" ||
-    { cat "$TMPDIR/kv.log"; fail "key=value conninfo: exit $rc or the password shown"; }
-echo "passwords stay out of connection errors"
+PGUSER=$role psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
+    -c "LOCK TABLE sentencer.import_lock IN EXCLUSIVE MODE" >"$TMPDIR/lock.log" 2>&1 || rc=$?
+q -c "DROP ROLE $role" >/dev/null
+[ "$rc" -ne 0 ] && grep -q 'permission denied' "$TMPDIR/lock.log" ||
+    { cat "$TMPDIR/lock.log"; fail "the job role could take the import lock"; }
+echo "squatted advisory keys do not stop a run; the job role cannot take the import lock"

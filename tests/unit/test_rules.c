@@ -927,13 +927,28 @@ static void library_calls_are_bounded_by_the_clock(void **state)
         {"local s = string.rep('', math.maxinteger) assert(s == '')\n"
          "assert(string.rep('ab', 3, ',') == 'ab,ab,ab')",
          NULL},
-        /* table.concat and table.move calling C metamethods without end */
+        /* table functions over huge ranges or lengths: refused at once */
         {"local t = setmetatable({}, {__index = type})\n"
          "table.concat(t, '', 1, math.maxinteger)",
-         "time budget of 200 ms"},
+         "rules may walk at most 1000000"},
         {"local t = setmetatable({}, {__index = rawlen})\n"
          "local u = setmetatable({}, {__newindex = rawequal})\n"
          "table.move(t, 1, math.maxinteger // 2, 1, u)",
+         "rules may walk at most 1000000"},
+        {"local t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})\n"
+         "table.insert(t, 1, true)",
+         "rules may walk at most 1000000"},
+        {"local n = 0 local t = setmetatable({}, {__len = function() n = n + 1\n"
+         "return n == 1 and 3 or math.maxinteger - 1 end}) table.remove(t, 1)",
+         NULL},
+        /* sorting 100,000 references to a long string: comparisons cost
+         * time in C, but each is a call the clock stops at */
+        {"local s = string.rep('a', 1000000) local t = {}\n"
+         "for i = 1, 100000 do t[i] = s end table.sort(t)",
+         "time budget of 200 ms"},
+        /* table.concat through a C metamethod, within the bound */
+        {"local t = setmetatable({}, {__index = type})\n"
+         "for i = 1, 1000 do table.concat(t, '', 1, 999999) end",
          "time budget of 200 ms"},
         /* plain find of a 1 MiB needle in 2 MiB: linear, so done in time */
         {"local h = string.rep('a', 2 * 1024 * 1024)\n"
@@ -1031,6 +1046,16 @@ static void no_case_can_change_what_the_next_case_sees(void **state)
         {"counter = counter + 1", "global 'counter'"},
         {"bump()", "'hidden'"},
         {"setmetatable(c.acts[1], nil)", "protected metatable"},
+        /* pairs() hands out the frozen table, never what holds its contents */
+        {"local _, b = pairs(PARAMS) b.months = 99", "PARAMS.months"},
+        {"local _, g = pairs(_ENV) g.PARAMS = {}", "global 'PARAMS'"},
+        /* an __index function gets the frozen table, so a memo cannot stick */
+        {"local x = LABELS.evil", "LABELS"},
+        /* tables used as keys are frozen too */
+        {"for k in pairs(REGISTRY) do if type(k) == 'table' then k.hits = 1 end end",
+         "a key of REGISTRY"},
+        /* a shared variable changed by a case that then fails is put back */
+        {"carry('leaked') error('boom')", "boom"},
     };
     char first[64];
 
@@ -1040,6 +1065,13 @@ static void no_case_can_change_what_the_next_case_sees(void **state)
         "OFFENSES = {help = {run = function(n) return n end}}\n"
         "STRICT = {__index = function(_, k) error('no fact ' .. k) end}\n"
         "counter = 0\n"
+        "LABELS = setmetatable({}, {__index = function(t, k)\n"
+        "  local v = 'label-' .. k rawset(t, k, v) return v end})\n"
+        "REGISTRY = {[{}] = 'counter'}\n"
+        "local NAN = 0/0\n"
+        "function nan_ok() return NAN ~= NAN end\n"
+        "local scratch = nil\n"
+        "function carry(v) local old = scratch scratch = v return old end\n"
         "local hidden = 1\n"
         "function bump() hidden = hidden + 1 end\n"
         "function hidden_value() return hidden end\n");
@@ -1147,6 +1179,7 @@ static void a_memory_bomb_hits_the_cap_and_the_next_case_is_fine(void **state)
     struct fixture *f = *state;
 
     f->lim.instructions = 100000000; /* let memory run out first */
+    f->lim.time_ms = 0;
     one_file(f, OK_FN "function evaluate(c)\n"
                       "  if c.acts[1].helped_parties == 0 then\n"
                       "    local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end\n"
@@ -1223,6 +1256,14 @@ static void malformed_results_make_the_case_an_error_naming_the_key(void **state
         {"{status = 'error', error = 42}", "'error'"},
         {"ok{trace = 5}", "'trace'"},
         {"setmetatable({}, {__index = function() return 'ok' end})", "'status' is missing"},
+        /* bytes the database would refuse, or a NUL that would cut a string */
+        {"ok{trace = {{['\\xff\\xfe'] = 1}}}", "trace: a key is not valid UTF-8"},
+        {"ok{trace = {{['a\\0b'] = 1}}}", "trace: a key is not valid UTF-8"},
+        {"ok{['bogus\\xff\\x1b[2J'] = 1}", "unknown result key 'bogus\\xFF\\x1B[2J'"},
+        {"ok{['status\\0x'] = 'ok'}", "unknown result key 'status\\x00x'"},
+        {"{status = 'error\\0x', error = 'e'}", "'status' has an unknown value 'error\\x00x'"},
+        {"ok{recommended_kind = 'x\\xff'}", "'recommended_kind' has an unknown value 'x\\xFF'"},
+        {"ok{citations = {'a\\0b'}}", "'citations'"},
     };
     char text[512];
 
@@ -1273,6 +1314,22 @@ static void an_error_result_from_the_rules_is_kept(void **state)
  * Raised errors
  * ----------------------------------------------------------------------
  */
+
+/* Whatever bytes a rule raises, the stored message is valid UTF-8 with its
+ * control characters escaped: the database takes it, a terminal shows it
+ * safely. */
+static void raised_bytes_are_stored_escaped(void **state)
+{
+    struct fixture *f = *state;
+
+    one_file(f, OK_FN "function evaluate(c)\n"
+                      "  error('bad \\xff\\xfe bytes \\x1b[2J and\\nlines', 0)\n"
+                      "end\n");
+    load_ok(f);
+    eval(f);
+    assert_case_error(f, "bad \\xFF\\xFE bytes \\x1B[2J and\\x0Alines", NULL);
+    assert_true(utf8_valid(f->rec.text[R_ERROR], strlen(f->rec.text[R_ERROR])));
+}
 
 static void raised_errors_of_any_value_are_handled(void **state)
 {
@@ -1378,6 +1435,7 @@ int main(void)
         T(a_memory_bomb_hits_the_cap_and_the_next_case_is_fine),
         T(a_memory_bomb_while_loading_fails_the_load),
         T(malformed_results_make_the_case_an_error_naming_the_key),
+        T(raised_bytes_are_stored_escaped),
         T(a_result_breaking_the_contract_is_a_case_error),
         T(an_error_result_from_the_rules_is_kept),
         T(raised_errors_of_any_value_are_handled),
