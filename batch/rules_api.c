@@ -154,15 +154,19 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
 {
     lua_Integer n;
     size_t nkeys = 0;
-    bool ok = true;
+    bool ok = true, in_range = true;
 
     sandbox_contents(L, idx); /* a table of the rule files, shown as it reads */
     n = (lua_Integer)lua_rawlen(L, idx);
 
-    /* An array when its keys are exactly 1..n. */
+    /* An array when its keys are exactly 1..n: as many keys, every one an
+     * integer in that range (a border n with a hole below it and a string
+     * key beside would otherwise pass, and lose the string key). */
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
+            in_range = false;
         if (++nkeys > RULES_TRACE_ENTRIES) {
             lua_pop(L, 1);
             snprintf(msg, len, "trace: a table of more than %d entries", RULES_TRACE_ENTRIES);
@@ -171,7 +175,7 @@ static bool table_to_json(lua_State *L, int idx, struct buf *b, int depth, char 
     }
     if (nkeys == 0)
         return buf_adds(b, "[]"); /* an empty trace is an empty array */
-    if (n > 0 && (size_t)n == nkeys) {
+    if (n > 0 && (size_t)n == nkeys && in_range) {
         if (!buf_addc(b, '['))
             return oom(msg, len);
         for (lua_Integer i = 1; ok && i <= n; i++) {

@@ -1264,6 +1264,8 @@ static void malformed_results_make_the_case_an_error_naming_the_key(void **state
         {"{status = 'error\\0x', error = 'e'}", "'status' has an unknown value 'error\\x00x'"},
         {"ok{recommended_kind = 'x\\xff'}", "'recommended_kind' has an unknown value 'x\\xFF'"},
         {"ok{citations = {'a\\0b'}}", "'citations'"},
+        /* not an array (a hole and a string key): refused, none dropped */
+        {"ok{trace = {{[1] = 'a', [3] = 'c', x = 'y'}}}", "table keys must be strings"},
     };
     char text[512];
 
