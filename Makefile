@@ -8,6 +8,8 @@
 #   make lint       clang-format check, clang-tidy, cppcheck
 #   make format     reformat the C sources
 #   make bench      benchmark (BENCH_N cases, default 1000000)
+#   make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for
+#                   FUZZ_SECONDS (default 300); fails when one finds something
 
 CC ?= cc
 PKGS := libpq lua5.4
@@ -40,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-san/tests/unit/%)
 DB_BINS := $(DB_SRCS:tests/db/%.c=build-san/tests/db/%)
 
 .PHONY: all san demo test test-run deps lint format bench clean unit-tests db-tests \
-        fuzz-build
+        fuzz fuzz-build
 
 all: bin/sentencer
 
@@ -88,6 +90,7 @@ build-san/tests/db/%: tests/db/%.c $(SAN_LIB_OBJS)
 # into an archive, so each target links only what it uses. -O1 -g: fast
 # enough, and stacks that name every line.
 FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
 # The warnings are gcc's; clang knows no -Wformat-truncation, warns about
 # designated initializers that leave fields out (case.c's tables do, on
 # purpose) and about the va_list printf wrapper in log.c, which gcc accepts.
@@ -117,6 +120,10 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz $(FUZZ_SECONDS)
 
 deps:
 	@scripts/install-deps
