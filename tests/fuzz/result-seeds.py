@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """tests/fuzz/result-seeds.py: writes the seed corpus of fuzz_result
-(tests/fuzz/corpus/result/) from readable Lua-like values.
+(tests/fuzz/corpus/result/) and its regression inputs
+(tests/fuzz/regressions/result/) from readable Lua-like values.
 
 Owns the encoding of values into fuzz_result's input bytes: it mirrors the
 decoder of tests/fuzz/fuzz_result.c (enum vtag, push_key, push_word, the
-words table). Change both together. To add a seed, add a line to SEEDS and
-run `tests/fuzz/result-seeds.py`; the files are named after the entry.
+words table). Change both together. To add a seed, add a line to SEEDS (or
+REGRESSIONS, named after the id of the check it breaks) and run
+`tests/fuzz/result-seeds.py`; the files are named after the entry.
 """
 import os
 import struct
@@ -120,6 +122,28 @@ SEEDS = {
 }
 
 
+# Findings of fuzz_result, named after the check they break (tests/fuzz/known
+# says what is wrong while one is open). "(f7c495d)": found on that commit,
+# fixed since; the input stays to keep it fixed.
+REGRESSIONS = {
+    # 'unknown result key' echoes the key's bytes: the message is not UTF-8.
+    "msg-utf8": {"status": OK, b"\xff\xfe": 1},
+    # A trace key that is not UTF-8 goes into the JSON as it is.
+    "trace-json": {"status": OK, "trace": [{b"\xc0\x80": 1}]},
+    # An enum is cut at a NUL: "error\0..." is taken as the status error.
+    "rec-fidelity": {"status": b"error\0?", "error": "rule failed"},
+    # (f7c495d) Text was cut at a NUL too: the error lost its tail.
+    "rec-fidelity-text": {"status": Word("error"), "error": b"rule failed\0 at rules.lua:3"},
+    # (f7c495d) A trace key with a NUL was looked up without it, through
+    # __index.
+    "metamethod": {"status": OK, "trace": [Meta({b"a\0b": 1}, "error")]},
+    # (f7c495d) The same table at every level: 16^8 entries of JSON.
+    "trace-size": {"status": OK,
+                   "trace": Wide(16, Wide(16, Wide(16, Wide(16, Wide(16, Wide(16, Wide(
+                       16, Wide(16, "x"))))))))},
+}
+
+
 def write(kind, entries):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), kind, "result")
     os.makedirs(out, exist_ok=True)
@@ -131,6 +155,7 @@ def write(kind, entries):
 
 def main():
     write("corpus", SEEDS)
+    write("regressions", REGRESSIONS)
 
 
 if __name__ == "__main__":
