@@ -133,7 +133,7 @@ demo: deps
 	@scripts/demo
 
 test: deps
-	@$(MAKE) --no-print-directory all san
+	@$(MAKE) --no-print-directory all san fuzz-build
 	@scripts/run-tests
 
 unit-tests: san
