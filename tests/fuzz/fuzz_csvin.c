@@ -10,11 +10,14 @@
  *   - a reject names the file, a line from 2 (the header is line 1) to the
  *     last line of the input, never going back; its column is "" or a
  *     column of cases.csv; its reason is non-empty, valid UTF-8 and free of
- *     control characters (it is printed as FILE:LINE: column: reason, one
- *     per line, and stored);
+ *     control characters, C1 included (it is printed as FILE:LINE: column:
+ *     reason, one per line, and stored);
  *   - CSVIN_REJECT comes after at least one reject and leaves the act
- *     empty; CSVIN_ROW gives an act with the required columns, act_no >= 1,
- *     an age within 0..150 and UTF-8 text without NUL;
+ *     empty; CSVIN_ROW gives an act that keeps every row check of csvin.h:
+ *     the required columns, each value within the limits of its type,
+ *     printable UTF-8 text within its length, act_no >= 1, an age within
+ *     0..150 and none for a unit, dates not after the run date nor the
+ *     conviction before the offense, knowledge_basis a list of 1..7;
  *   - a failure (of the file or of a row) leaves a message that is
  *     non-empty, valid UTF-8 and free of control characters, and the
  *     reader stays failed; after EOF it stays at EOF;
@@ -57,7 +60,8 @@ static int64_t today(void)
     return days_from_civil(2025, 1, 1);
 }
 
-/* Valid UTF-8 with no C0 control character and no DEL. */
+/* Valid UTF-8 with no control character: C0, DEL or C1 (U+0080..U+009F,
+ * which some terminals obey: U+009B is CSI). */
 static bool printable_utf8(const char *s)
 {
     size_t n = strlen(s);
@@ -68,6 +72,8 @@ static bool printable_utf8(const char *s)
         unsigned char c = (unsigned char)s[i];
 
         if (c < 0x20 || c == 0x7F)
+            return false;
+        if (c == 0xC2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
             return false;
     }
     return true;
@@ -154,29 +160,98 @@ static long count_lines(const uint8_t *data, size_t size)
     return lines;
 }
 
+/* A present cell against the limits of its type (value.h, csvin.h). */
+static void check_value(const struct act *a, int f)
+{
+    const struct field_def *d = &case_fields[f];
+    int64_t v = a->num[f];
+    char buf[32];
+
+    switch (d->type) {
+    case FT_TEXT:
+    case FT_LIST:
+        if (!printable_utf8(a->text[f]))
+            broken("row-value", "row: text is not printable UTF-8", d->name);
+        else if (d->max_bytes && strlen(a->text[f]) > d->max_bytes)
+            broken("row-value", "row: text longer than its limit", d->name);
+        break;
+    case FT_ENUM:
+        if (v < 0 || strcmp(a->text[f], d->enum_values[v]) != 0)
+            broken("row-value", "row: an enum's text and number differ", d->name);
+        break;
+    case FT_DATE:
+        if (v < days_from_civil(1900, 1, 1) || v > days_from_civil(2199, 12, 31) ||
+            !value_format(FT_DATE, v, buf, sizeof buf) || strcmp(buf, a->text[f]) != 0)
+            broken("row-value", "row: a date outside 1900..2199 or not in its canonical form",
+                   d->name);
+        break;
+    case FT_INT:
+        if (v > VALUE_INT_MAX || v < -VALUE_INT_MAX - 1)
+            broken("row-value", "row: an int outside 32 bits", d->name);
+        break;
+    case FT_COUNT:
+        if (v < 0 || v > VALUE_COUNT_MAX)
+            broken("row-value", "row: a count outside 0..VALUE_COUNT_MAX", d->name);
+        break;
+    case FT_AMOUNT:
+        if (v < 0 || v > VALUE_AMOUNT_MAX_YUAN * 100)
+            broken("row-value", "row: an amount outside 0..VALUE_AMOUNT_MAX_YUAN", d->name);
+        break;
+    case FT_BOOL:
+        if (v != 0 && v != 1)
+            broken("row-value", "row: a boolean neither 0 nor 1", d->name);
+        break;
+    }
+}
+
+/* knowledge_basis: items 1..7 separated by ';'. */
+static bool knowledge_basis_ok(const char *s)
+{
+    for (;; s += 2) {
+        if (s[0] < '1' || s[0] > '7')
+            return false;
+        if (s[1] == '\0')
+            return true;
+        if (s[1] != ';')
+            return false;
+    }
+}
+
 static void check_row(const struct act *a, const struct seen *s)
 {
     if (a->line < 2 || a->line > s->max_line)
         broken("row-line", "row: line outside the data rows", NULL);
     for (int f = 0; f < F__COUNT; f++) {
         const struct field_def *d = &case_fields[f];
+        bool textual =
+            d->type == FT_TEXT || d->type == FT_LIST || d->type == FT_ENUM || d->type == FT_DATE;
 
         if ((d->flags & FF_REQUIRED) && !a->present[f])
             broken("row-value", "row: required column missing", d->name);
         if (!a->present[f] && a->text[f])
             broken("row-value", "row: text of an absent column", d->name);
-        if (a->present[f] && (d->type == FT_TEXT || d->type == FT_ENUM || d->type == FT_DATE)) {
-            if (!a->text[f])
-                broken("row-value", "row: no text for a text column", d->name);
-            else if (!utf8_valid(a->text[f], strlen(a->text[f])))
-                broken("row-value", "row: text is not UTF-8", d->name);
-        }
+        if (a->present[f] && textual && !a->text[f])
+            broken("row-value", "row: no text for a text column", d->name);
+        else if (a->present[f])
+            check_value(a, f);
     }
     if (!a->present[F_ACT_NO] || a->num[F_ACT_NO] < 1)
         broken("row-value", "row: act_no missing or below 1", NULL);
     if (a->present[F_AGE_AT_OFFENSE] &&
         (a->num[F_AGE_AT_OFFENSE] < 0 || a->num[F_AGE_AT_OFFENSE] > 150))
         broken("row-value", "row: age_at_offense outside 0..150", NULL);
+    if (a->present[F_AGE_AT_OFFENSE] && a->present[F_DEFENDANT_KIND] &&
+        strcmp(a->text[F_DEFENDANT_KIND], "unit") == 0)
+        broken("row-value", "row: age_at_offense for a unit", NULL);
+    if ((a->present[F_OFFENSE_DATE] && a->num[F_OFFENSE_DATE] > today()) ||
+        (a->present[F_CONVICTION_DATE] && a->num[F_CONVICTION_DATE] > today()))
+        broken("row-value", "row: a date after the run date", NULL);
+    if (a->present[F_OFFENSE_DATE] && a->present[F_CONVICTION_DATE] &&
+        a->num[F_CONVICTION_DATE] < a->num[F_OFFENSE_DATE])
+        broken("row-value", "row: conviction_date before offense_date", NULL);
+    if (a->present[F_KNOWLEDGE_BASIS] && a->text[F_KNOWLEDGE_BASIS] &&
+        !knowledge_basis_ok(a->text[F_KNOWLEDGE_BASIS]))
+        broken("row-value", "row: knowledge_basis not a list of items 1..7", NULL);
 }
 
 static void check_empty(const struct act *a)
