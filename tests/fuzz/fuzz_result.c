@@ -21,7 +21,8 @@
  *   - true: status is ok or error, error present exactly with status
  *     error, no key field, every present field well-formed for its type,
  *     text and lists equal to the Lua strings they came from, trace NULL
- *     or valid JSON that PostgreSQL's jsonb accepts.
+ *     or valid JSON that PostgreSQL's jsonb accepts, and no trace key with
+ *     a NUL (JSON cannot hold it, so accepting it means changing it).
  *
  * Only the API of rules_api.h and case.h is used (and sandbox_open, which
  * the reader needs first), so the target follows the reader through
@@ -760,6 +761,39 @@ static void check_field(lua_State *L, int result, const struct rec *r, int f)
     lua_settop(L, top);
 }
 
+/* Whether a table reached from the one at t (each once: seen is the set of
+ * those visited) has a string key holding a NUL. JSON text cannot hold
+ * that key (jsonb refuses \u0000), so a reader that accepted it changed
+ * it. [-0, +0] */
+static bool nul_key_below(lua_State *L, int t, int seen, int depth)
+{
+    bool found = false;
+
+    if (depth > MAX_DEPTH || lua_type(L, t) != LUA_TTABLE || !lua_checkstack(L, 4))
+        return false;
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return false;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, t);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    lua_pushnil(L);
+    while (!found && lua_next(L, t)) { /* key, value */
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            size_t n;
+            const char *k = lua_tolstring(L, -2, &n);
+
+            found = memchr(k, '\0', n) != NULL;
+        }
+        found = found || nul_key_below(L, lua_gettop(L), seen, depth + 1);
+        lua_pop(L, found ? 2 : 1); /* the key too when the walk stops */
+    }
+    return found;
+}
+
 static void check_rec(lua_State *L, int result, const struct rec *r)
 {
     if (!r->present[R_STATUS] || !r->text[R_STATUS])
@@ -778,6 +812,17 @@ static void check_rec(lua_State *L, int result, const struct rec *r)
         check_field(L, result, r, f);
     if (r->trace_json && !json_valid(r->trace_json))
         broken("trace-json", "accepted, but the trace is not valid JSON for jsonb", r->trace_json);
+    if (r->trace_json) {
+        int top = lua_gettop(L);
+
+        lua_newtable(L); /* seen */
+        lua_pushliteral(L, "trace");
+        lua_rawget(L, result);
+        if (nul_key_below(L, top + 2, top + 1, 0))
+            broken("trace-nul", "accepted a trace key with a NUL, which JSON cannot hold",
+                   r->trace_json);
+        lua_settop(L, top);
+    }
 }
 
 /* ----------------------------------------------------------------------
