@@ -21,8 +21,8 @@
  *   - true: status is ok or error, error present exactly with status
  *     error, no key field, every present field well-formed for its type,
  *     text and lists equal to the Lua strings they came from, trace NULL
- *     or valid JSON that PostgreSQL's jsonb accepts, and no trace key with
- *     a NUL (JSON cannot hold it, so accepting it means changing it).
+ *     or valid JSON that PostgreSQL's jsonb accepts and that keeps every
+ *     key of the trace's tables (a key it cannot hold must be refused).
  *
  * Only the API of rules_api.h and case.h is used (and sandbox_open, which
  * the reader needs first), so the target follows the reader through
@@ -520,8 +520,11 @@ static bool utf8_ok(const char *s, size_t n)
 }
 
 /* A JSON text (RFC 8259) as PostgreSQL's jsonb takes it: no \u0000, no
- * lone surrogate escape. p advances past what was read. */
+ * lone surrogate escape. p advances past what was read. When key_L is set,
+ * the object keys read are added, decoded, to the set at key_set. */
 static bool json_value(const char **p, int depth);
+static lua_State *key_L;
+static int key_set;
 
 static void json_ws(const char **p)
 {
@@ -622,6 +625,62 @@ static bool json_number(const char **p)
     return true;
 }
 
+static void put_utf8(char **o, unsigned cp)
+{
+    char *d = *o;
+
+    if (cp < 0x80) {
+        *d++ = (char)cp;
+    } else if (cp < 0x800) {
+        *d++ = (char)(0xC0 | cp >> 6);
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *d++ = (char)(0xE0 | cp >> 12);
+        *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *d++ = (char)(0xF0 | cp >> 18);
+        *d++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    }
+    *o = d;
+}
+
+/* Add the JSON string from s (its opening quote, already checked) to the
+ * set at key_set, decoded. Never longer decoded than written. */
+static void record_key(const char *s)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    char *out = malloc(strlen(s) + 1), *o = out;
+
+    if (!out)
+        harness_fault("out of memory");
+    for (s++; *s != '"'; s++) {
+        unsigned u, lo;
+
+        if (*s != '\\') {
+            *o++ = *s;
+        } else if (*++s != 'u') {
+            *o++ = to[strchr(from, *s) - from];
+        } else {
+            s++;
+            json_u4(&s, &u);
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                s += 2;
+                json_u4(&s, &lo);
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            put_utf8(&o, u);
+            s--; /* the loop steps past the last hex digit */
+        }
+    }
+    lua_pushlstring(key_L, out, (size_t)(o - out));
+    lua_pushboolean(key_L, 1);
+    lua_rawset(key_L, key_set);
+    free(out);
+}
+
 static bool json_list(const char **p, int depth, char close, bool object)
 {
     (*p)++;
@@ -632,8 +691,12 @@ static bool json_list(const char **p, int depth, char close, bool object)
     }
     for (;;) {
         if (object) {
+            const char *key = *p;
+
             if (!json_string(p))
                 return false;
+            if (key_L)
+                record_key(key);
             json_ws(p);
             if (*(*p)++ != ':')
                 return false;
@@ -762,14 +825,18 @@ static void check_field(lua_State *L, int result, const struct rec *r, int f)
 }
 
 /* Whether a table reached from the one at t (each once: seen is the set of
- * those visited) has a string key holding a NUL. JSON text cannot hold
- * that key (jsonb refuses \u0000), so a reader that accepted it changed
- * it. [-0, +0] */
-static bool nul_key_below(lua_State *L, int t, int seen, int depth)
+ * those visited) has a key its JSON lost: a string key that is not among
+ * the JSON's object keys (the set at jkeys), or any other key but an
+ * integer 1..#t (array elements). A key JSON cannot hold (a NUL, bad
+ * UTF-8) must make the reader refuse the trace, not drop or change it.
+ * The key lost is left in *lost (static text). [-0, +0] */
+static bool key_lost_below(lua_State *L, int t, int seen, int jkeys, int depth, const char **lost)
 {
+    static char shown[128];
+    lua_Integer n;
     bool found = false;
 
-    if (depth > MAX_DEPTH || lua_type(L, t) != LUA_TTABLE || !lua_checkstack(L, 4))
+    if (depth > 64 || lua_type(L, t) != LUA_TTABLE || !lua_checkstack(L, 4))
         return false;
     lua_pushvalue(L, t);
     if (lua_rawget(L, seen) != LUA_TNIL) {
@@ -780,15 +847,23 @@ static bool nul_key_below(lua_State *L, int t, int seen, int depth)
     lua_pushvalue(L, t);
     lua_pushboolean(L, 1);
     lua_rawset(L, seen);
+    n = (lua_Integer)lua_rawlen(L, t);
     lua_pushnil(L);
     while (!found && lua_next(L, t)) { /* key, value */
         if (lua_type(L, -2) == LUA_TSTRING) {
-            size_t n;
-            const char *k = lua_tolstring(L, -2, &n);
-
-            found = memchr(k, '\0', n) != NULL;
+            lua_pushvalue(L, -2);
+            found = lua_rawget(L, jkeys) == LUA_TNIL;
+            lua_pop(L, 1);
+            if (found)
+                snprintf(shown, sizeof shown, "the key \"%s\"", lua_tostring(L, -2));
+        } else if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 || lua_tointeger(L, -2) > n) {
+            found = true;
+            snprintf(shown, sizeof shown, "a %s key beside the array 1..%lld", luaL_typename(L, -2),
+                     (long long)n);
         }
-        found = found || nul_key_below(L, lua_gettop(L), seen, depth + 1);
+        if (found)
+            *lost = shown;
+        found = found || key_lost_below(L, lua_gettop(L), seen, jkeys, depth + 1, lost);
         lua_pop(L, found ? 2 : 1); /* the key too when the walk stops */
     }
     return found;
@@ -810,17 +885,22 @@ static void check_rec(lua_State *L, int result, const struct rec *r)
         broken("rec-field", "accepted: a key field or the rule set came from the result", NULL);
     for (int f = 0; f < R__COUNT; f++)
         check_field(L, result, r, f);
-    if (r->trace_json && !json_valid(r->trace_json))
-        broken("trace-json", "accepted, but the trace is not valid JSON for jsonb", r->trace_json);
     if (r->trace_json) {
         int top = lua_gettop(L);
+        const char *lost = NULL;
 
-        lua_newtable(L); /* seen */
+        lua_newtable(L); /* the JSON's object keys */
+        lua_newtable(L); /* the tables seen */
         lua_pushliteral(L, "trace");
         lua_rawget(L, result);
-        if (nul_key_below(L, top + 2, top + 1, 0))
-            broken("trace-nul", "accepted a trace key with a NUL, which JSON cannot hold",
+        key_L = L;
+        key_set = top + 1;
+        if (!json_valid(r->trace_json))
+            broken("trace-json", "accepted, but the trace is not valid JSON for jsonb",
                    r->trace_json);
+        else if (key_lost_below(L, top + 3, top + 2, top + 1, 0, &lost))
+            broken("trace-keys", lost, r->trace_json);
+        key_L = NULL;
         lua_settop(L, top);
     }
 }
