@@ -123,9 +123,9 @@ SEEDS = {
 
 
 # Findings of fuzz_result, named after the check they break (tests/fuzz/known
-# says what is wrong while one is open). All but the one marked OPEN were
-# found on f7c495d or 8292099 and are fixed on main (text_show, caps, key
-# checks); the inputs stay to keep them fixed.
+# says what is wrong while one is open). All were found on f7c495d,
+# 8292099 or 3502033 and are fixed on main (text_show, caps, key checks,
+# arrays); the inputs stay to keep them fixed.
 REGRESSIONS = {
     # 'unknown result key' echoed the key's bytes: the message was not UTF-8.
     "msg-utf8": {"status": OK, b"\xff\xfe": 1},
@@ -138,10 +138,10 @@ REGRESSIONS = {
     # A trace key with a NUL was cut at it, and its value lost: the trace
     # was stored as [{"a": null, "c": 2}].
     "trace-keys-nul": {"status": OK, "trace": [{b"a\0b": 1, "c": 2}]},
-    # OPEN: a table is taken for an array when it has #t keys, whichever
-    # they are. Filled as t[1], t[2], t[4], t[6] = true, true, true, {lost =
-    # 1}, it has #t == 4 and four keys: it is written [true,true,null,true]
-    # and t[6] is dropped.
+    # A table was taken for an array when it had #t keys, whichever they
+    # were. Filled as t[1], t[2], t[4], t[6] = true, true, true, {lost = 1},
+    # it had #t == 4 and four keys: it was written [true,true,null,true] and
+    # t[6] was dropped.
     "trace-keys": {"status": OK, "trace": [True, True, None, True, None, {"lost": 1}]},
     # A trace key with a NUL was looked up without it, through __index.
     "metamethod": {"status": OK, "trace": [Meta({b"a\0b": 1}, "error")]},
