@@ -280,6 +280,17 @@ static void mask(char *s, const char *secret, size_t n)
         memset(p, '*', n);
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Mask in msg the value at v (n bytes) as written and, for a URI, as
  * percent-decoded (libpq may quote either back). */
 static void mask_value(char *msg, const char *v, size_t n)
@@ -289,8 +300,8 @@ static void mask_value(char *msg, const char *v, size_t n)
 
     mask(msg, v, n);
     for (size_t i = 0; i < n && o + 1 < sizeof dec; i++) {
-        unsigned hi, lo;
-        if (v[i] == '%' && i + 2 < n && sscanf(v + i + 1, "%1x%1x", &hi, &lo) == 2) {
+        int hi = i + 2 < n ? hex_digit(v[i + 1]) : -1, lo = i + 2 < n ? hex_digit(v[i + 2]) : -1;
+        if (v[i] == '%' && hi >= 0 && lo >= 0) {
             dec[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {

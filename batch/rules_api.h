@@ -34,6 +34,8 @@ void rules_api_init(lua_State *L);
 void rules_api_push_case(lua_State *L, const struct charge *c);
 
 /* Read the result table at index idx into *out (which must be zeroed).
+ * Tables the rule files froze (sandbox.h) are read through to their
+ * contents.
  * On a malformed or oversized result write a message into msg and return
  * false; *out may then hold partial values (the caller resets it). Raises
  * no Lua error and calls no metamethod. [-0, +0] */

@@ -243,11 +243,12 @@ static int sandbox_xpcall(lua_State *L)
  * ----------------------------------------------------------------------
  */
 
-/* Push REG[key at idx] (nil when absent). [-0, +1] */
+/* Push REG[key at idx] (nil when absent, also before sandbox_open). [-0, +1] */
 static int reg_get(lua_State *L, const char *reg, int idx)
 {
     idx = lua_absindex(L, idx);
-    lua_getfield(L, LUA_REGISTRYINDEX, reg);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, reg) != LUA_TTABLE)
+        return lua_type(L, -1); /* nil */
     lua_pushvalue(L, idx);
     lua_rawget(L, -2);
     lua_remove(L, -2);
