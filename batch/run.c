@@ -32,19 +32,71 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The one piece of global state: a signal handler can do nothing else. The
- * run stops between chunks once it is set. */
+/* The global state signal handlers need (they can reach nothing else): the
+ * signal that stops the run (between chunks), whether this process is
+ * inside the rules, and the watchdog that ends it if the rules do not
+ * return after a signal. */
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t in_rules;
+static timer_t watchdog;
+static volatile sig_atomic_t watchdog_ready;
+
+/* Seconds after a signal at which a process still inside the rules exits
+ * at once, and how often it looks again. The clock of the rules stops a
+ * case at its next hook, but a single step of the Lua runtime (a table
+ * rehash of colliding keys, a collection) has no hook and can take many
+ * seconds: SIGTERM must not wait for it. Exiting loses nothing: the chunk
+ * in hand is not committed and its cases stay pending. */
+#define HARD_STOP 4
+#define HARD_STOP_EVERY 1
+
+static void on_watchdog(int sig)
+{
+    static const char msg[] = "sentencer: stopping now: the rules did not return within "
+                              "4 s of the signal; the chunk in hand stays pending\n";
+    (void)sig;
+    if (in_rules) {
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+        _exit(128 + (int)got_signal);
+    }
+}
 
 static void on_signal(int sig)
 {
+    if (!got_signal && watchdog_ready) {
+        struct itimerspec its = {{HARD_STOP_EVERY, 0}, {HARD_STOP, 0}};
+        timer_settime(watchdog, 0, &its, NULL); /* async-signal-safe */
+    }
     got_signal = sig;
+}
+
+/* The watchdog of this process (a forked worker makes its own: timers are
+ * not inherited). Without one (timer_create failed) a signal still stops
+ * the run, only not inside such a step. */
+static void watchdog_init(void)
+{
+    struct sigaction sa;
+    struct sigevent sev;
+
+    watchdog_ready = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_watchdog;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL) != 0)
+        return;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR1;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &watchdog) == 0)
+        watchdog_ready = 1;
 }
 
 static void install_signals(void)
 {
     struct sigaction sa;
 
+    watchdog_init();
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -131,7 +183,10 @@ static size_t evaluate_chunk(struct rules *rules, const struct charge *cs, struc
         } else if (now_seconds() - start > CHUNK_HOLD) {
             return i;
         }
-        if ((*st = rules_eval(rules, &cs[i], &recs[i], err)) != ST_OK)
+        in_rules = 1;
+        *st = rules_eval(rules, &cs[i], &recs[i], err);
+        in_rules = 0;
+        if (*st != ST_OK)
             return i;
     }
     return n;
@@ -233,6 +288,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (getppid() != parent)
                 _exit(3);
+            watchdog_init();
             long done;
             long limit = ctx->opt.limit > 0 ? (ctx->opt.limit + n - 1 - i) / n : 0;
 
@@ -256,7 +312,10 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
                 continue;
             pids[i] = 0;
             running--;
-            if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+            /* A worker the watchdog stopped after the signal was
+             * interrupted, not failed. */
+            if (!WIFEXITED(ws) ||
+                (WEXITSTATUS(ws) != 0 && !(got_signal && WEXITSTATUS(ws) == 128 + got_signal)))
                 failed++;
         }
         if (got_signal && !forwarded) {

@@ -421,10 +421,17 @@ static int sandbox_getmetatable(lua_State *L)
     return call_original(L);
 }
 
+/* Fields a metatable may have (a copy is made of them, see below). */
+#define METATABLE_FIELDS 64
+
 /* setmetatable(t, mt): refused on a frozen t; a frozen mt is installed as
  * its backing table, which holds the metamethods (Lua reads them raw).
- * __gc is refused: Lua runs finalizers with hooks off (lgc.c, GCTM), so a
- * looping one would escape the budgets. */
+ * Refused: __gc, because Lua runs finalizers with hooks off (lgc.c, GCTM),
+ * so a looping one would escape the budgets; and __mode, because clearing
+ * a weak table is one step of the collector that no hook interrupts, and
+ * quadratic for a chain of weak keys (60,000 keys: 40 s). An unfrozen mt is
+ * installed as a copy of its fields now, so that neither can be added
+ * later. */
 static int sandbox_setmetatable(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -435,11 +442,32 @@ static int sandbox_setmetatable(lua_State *L)
     lua_pop(L, 1);
     lua_settop(L, 2);
     if (lua_type(L, 2) == LUA_TTABLE) {
+        bool frozen = reg_get(L, REG_BACKING, 2) != LUA_TNIL;
+        int n = 0;
+
+        lua_pop(L, 1);
         to_backing(L, 2);
         lua_pushliteral(L, "__gc");
         if (lua_rawget(L, 2) != LUA_TNIL)
             return luaL_error(L, "__gc metamethods are not allowed in rules");
         lua_pop(L, 1);
+        lua_pushliteral(L, "__mode");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "weak tables (__mode) are not allowed in rules");
+        lua_pop(L, 1);
+        if (!frozen) {
+            lua_createtable(L, 0, 4); /* t, mt, copy */
+            lua_pushnil(L);
+            while (lua_next(L, 2)) { /* t, mt, copy, key, value */
+                if (++n > METATABLE_FIELDS)
+                    return luaL_error(L, "a metatable of more than %d fields",
+                                      METATABLE_FIELDS);
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, 3);
+            }
+            lua_replace(L, 2);
+        }
     }
     return call_original(L);
 }

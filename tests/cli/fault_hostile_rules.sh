@@ -13,12 +13,15 @@
 #   66 changes the string metatable            error: it cannot be reached
 #   67 rawset(_ENV, 'newglobal', 1)            error: may not change _ENV
 #   68 64 references to a 1 MB string in trace error: trace longer than 64 KiB
+#   59 a weak-keyed table (__mode)             error: weak tables are not allowed
 # The run ends in bounded time with exit 1; every other charge gets exactly
 # what the real rules give it; and the same hostile rules under another id,
 # run with another chunk size and two workers, give every charge exactly the
 # same result: no result depends on the order of evaluation. Finally a rule
 # set whose every case runs until its time budget is stopped by SIGTERM
-# within seconds, exit 143, with nothing half-written.
+# within seconds, exit 143, with nothing half-written; and so is one whose
+# every case spends seconds in a single step of the Lua runtime that no hook
+# interrupts (a table rehash of colliding integer keys).
 set -euo pipefail
 . "$PROJECT/tests/cli/_faults.sh"
 S=$SENTENCER
@@ -79,6 +82,7 @@ function evaluate(case)
     if tag == "65" then OFFENSES[case.offense].run = function() return true end end -- bad:65
     if tag == "66" then getmetatable("").__index = {} end -- bad:66
     if tag == "67" then rawset(_ENV, "newglobal", 1) end -- bad:67
+    if tag == "59" then local w = setmetatable({}, {__mode = "k"}) end -- bad:59
     local r = real_evaluate(case)
     if tag == "68" then
         local s = string.rep("x", 1024 * 1024)
@@ -96,7 +100,7 @@ bad_rs=$(last_rule_set)
 check_complete "hostile rules" "$bad_rs"
 
 problems=
-for tag in 60 62 63 64 65 66 67 68 69; do
+for tag in 59 60 62 63 64 65 66 67 68 69; do
     line=$(grep -n -- "-- bad:$tag\$" "$bad/zz_hostile.lua" | cut -d: -f1 || true)
     case $tag in
     60 | 62 | 63) why='time budget of 250 ms \(processor time\) exceeded' ;;
@@ -106,6 +110,7 @@ for tag in 60 62 63 64 65 66 67 68 69; do
     66) why='attempt to index a boolean value' ;;
     67) why='may not change _ENV' ;;
     68) why='trace: longer than 64 KiB' ;;
+    59) why='weak tables \(__mode\) are not allowed' ;;
     esac
     n=$(q -c "SELECT count(*) FROM sentencer.charge WHERE case_no ~ '${tag}号\$'")
     [ "$n" -gt 0 ] || fail "no generated case number ends in ${tag}号"
@@ -144,7 +149,7 @@ WHERE $3
 LIMIT 5;
 SQL
 }
-diff=$(same "$good_rs" "$bad_rs" "c.case_no !~ '6[02-9]号\$'")
+diff=$(same "$good_rs" "$bad_rs" "c.case_no !~ '(59|6[02-9])号\$'")
 [ -z "$diff" ] || problems+=$'\n'"charges the hostile code does not touch were stored differently:"$'\n'"$diff"
 [ -z "$problems" ] || fail "hostile rules not handled as wanted:$problems"
 echo "$total charges with hostile rules in ${took} s: every other charge as the real rules give it"
@@ -195,3 +200,41 @@ awk -v t="$took" 'BEGIN { exit !(t < 5) }' || fail "the slow run took ${took} s 
 [ "$(stored)" -eq "$before" ] || fail "the slow run stored $(($(stored) - before)) of a half chunk"
 check_whole "after SIGTERM to the slow run"
 echo "a run whose every case takes its whole time budget stopped ${took} s after SIGTERM"
+
+# Every case spends seconds in one rehash of colliding integer keys, where
+# the clock of the rules cannot stop it: the watchdog ends each worker 4 s
+# after SIGTERM, giving up the chunk in hand.
+cp -r "$RULES" "$TMPDIR/rehash"
+echo zz_rehash.lua >>"$TMPDIR/rehash/MANIFEST"
+cat >"$TMPDIR/rehash/zz_rehash.lua" <<'EOF'
+local real_evaluate = evaluate
+function evaluate(case)
+    if string.sub(case.case_no, -6) ~= "900号" then
+        local m, t = (1 << 18) - 1, {}
+        for i = 1, (1 << 17) + 1 do t[i * m] = true end
+    end
+    return real_evaluate(case)
+end
+EOF
+before=$(stored)
+"$S" run --rules "$TMPDIR/rehash" --tests "$TMPDIR/tests" --out "$TMPDIR/out" --workers 2 \
+    >"$TMPDIR/rehash.log" 2>&1 &
+pid=$!
+deadline=$((SECONDS + 30))
+until [ "$(q -c "SELECT count(*) FROM sentencer.run WHERE pid = $pid AND state = 'running'")" = 1 ]; do
+    kill -0 "$pid" 2>/dev/null || { cat "$TMPDIR/rehash.log"; fail "the rehash run ended early"; }
+    [ $SECONDS -lt $deadline ] || fail "the rehash run did not start within 30 s"
+    sleep 0.1
+done
+sleep 2
+kill -TERM "$pid"
+t0=$(date +%s.%N)
+wait_rc "$pid"
+took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+[ "$rc" -eq 143 ] || { cat "$TMPDIR/rehash.log"; fail "rehash run after SIGTERM: exit $rc, want 143"; }
+awk -v t="$took" 'BEGIN { exit !(t < 8) }' || fail "the rehash run took ${took} s to stop after SIGTERM"
+[ "$(q -c "SELECT state FROM sentencer.run WHERE pid = $pid")" = interrupted ] ||
+    fail "the rehash run is not recorded as interrupted"
+[ "$(stored)" -eq "$before" ] || fail "the rehash run stored $(($(stored) - before)) of a half chunk"
+check_whole "after SIGTERM to the rehash run"
+echo "a run whose every case spends seconds in one rehash stopped ${took} s after SIGTERM"
