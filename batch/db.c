@@ -333,8 +333,18 @@ static void redact(char *msg, const char *conninfo)
     if (uri) {
         const char *at = strchr(p + 3, '@');
         const char *colon = memchr(p + 3, ':', at ? (size_t)(at - (p + 3)) : 0);
-        if (at && colon)
+        if (at && colon) {
             mask_value(msg, colon + 1, (size_t)(at - colon - 1));
+        } else if (!at) {
+            /* No host: "u:secret" of a URI whose @host was left out reads
+             * as host:port, and libpq quotes the "port". Mask it, up to
+             * the path, the parameters or the next host, unless it is a
+             * port number. */
+            const char *end = p + 3 + strcspn(p + 3, "/?#,");
+            if ((colon = memchr(p + 3, ':', (size_t)(end - (p + 3)))) != NULL &&
+                strspn(colon + 1, "0123456789") < (size_t)(end - colon - 1))
+                mask_value(msg, colon + 1, (size_t)(end - colon - 1));
+        }
     }
     for (p = conninfo; (p = strstr(p, "password")) != NULL;) {
         p += strlen("password");

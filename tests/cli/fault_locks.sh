@@ -112,9 +112,10 @@ postgresql://h/db?password=Secret%zzPWxyz&sslmode=disable
 postgresql://${hosts}[fd00::1/sentencingxxxxx?user=sentencer&password=SecretPWxyzLONGPASSWORD
 host=/nonexistent-sentencer port=1 password='Secret pw 456' dbname=x
 dbname='host=x password=SecretQ' host=/nonexistent-sentencer
+postgresql://u:SecretNoHost34
 EOF2
 [ -z "$shown" ] || fail "a password was shown:$shown"
-echo "passwords stay out of connection errors (6 shapes of conninfo)"
+echo "passwords stay out of connection errors (7 shapes of conninfo)"
 
 # 5. Locks no unprivileged session can squat: a run's advisory lock is drawn
 # among the free keys (a thousand keys held by another session do not stop
