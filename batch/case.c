@@ -10,6 +10,10 @@
  */
 #include "case.h"
 
+#include "value.h"
+
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,4 +262,37 @@ void rec_set_num(struct rec *r, enum rec_field f, int64_t v)
 {
     r->num[f] = v;
     r->present[f] = 1;
+}
+
+void rec_value_text(const struct rec *r, int f, char *buf, size_t len)
+{
+    if (!r->present[f]) {
+        buf[0] = '\0';
+        return;
+    }
+    if (r->text[f]) {
+        snprintf(buf, len, "%s", r->text[f]);
+        return;
+    }
+    if (!value_format(rec_fields[f].type, r->num[f], buf, len))
+        buf[0] = '\0';
+}
+
+int rec_diff(const struct rec *a, const struct rec *b)
+{
+    for (int f = 0; f < R__COUNT; f++) {
+        if (f == R_RULE_SET)
+            continue;
+        if (a->present[f] != b->present[f])
+            return f;
+        if (!a->present[f])
+            continue;
+        if (a->text[f] || b->text[f]) {
+            if (!a->text[f] || !b->text[f] || strcmp(a->text[f], b->text[f]) != 0)
+                return f;
+        } else if (a->num[f] != b->num[f]) {
+            return f;
+        }
+    }
+    return -1;
 }

@@ -231,5 +231,9 @@ struct rec {
 void rec_fini(struct rec *r);
 bool rec_set_text(struct rec *r, enum rec_field f, const char *s);
 void rec_set_num(struct rec *r, enum rec_field f, int64_t v);
+/* Field f of r as recommendations.csv text ("" when absent; amounts in fen). */
+void rec_value_text(const struct rec *r, int f, char *buf, size_t len);
+/* The first field (rule_set aside) in which a and b differ, or -1. */
+int rec_diff(const struct rec *a, const struct rec *b);
 
 #endif

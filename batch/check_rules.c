@@ -155,20 +155,6 @@ static bool list_meets(const char *a, const char *b)
     return false;
 }
 
-static void actual_text(const struct rec *r, int f, char *buf, size_t len)
-{
-    if (!r->present[f]) {
-        buf[0] = '\0';
-        return;
-    }
-    if (r->text[f]) {
-        snprintf(buf, len, "%s", r->text[f]);
-        return;
-    }
-    if (!value_format(rec_fields[f].type, r->num[f], buf, len))
-        buf[0] = '\0';
-}
-
 /* Compare one expected cell; on mismatch write why into why. */
 static bool cell_matches(const struct rec *r, int f, const char *want, char *got, size_t len)
 {
@@ -176,7 +162,7 @@ static bool cell_matches(const struct rec *r, int f, const char *want, char *got
     char reason[160];
     int64_t v;
 
-    actual_text(r, f, got, len);
+    rec_value_text(r, f, got, len);
     if (!want[0])
         return got[0] == '\0';
     if (!got[0])
@@ -224,9 +210,36 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
             charges[nch++].acts = &acts.v[i];
         charges[nch - 1].n_acts++;
     }
-    for (size_t i = 0; i < nch; i++)
+    for (size_t i = 0; i < nch; i++) {
+        struct rec plain = {0};
+        int f;
+
+        /* With the trace (as explain replays it) and without (as the run
+         * evaluates): the results must be the same. */
+        rules_set_trace(rules, true);
         if ((st = rules_eval(rules, &charges[i], &recs[i], err)) != ST_OK)
             goto done;
+        rules_set_trace(rules, false);
+        st = rules_eval(rules, &charges[i], &plain, err);
+        rules_set_trace(rules, true);
+        if (st != ST_OK) {
+            rec_fini(&plain);
+            goto done;
+        }
+        if ((f = rec_diff(&recs[i], &plain)) >= 0) {
+            char with[256], without[256];
+            rec_value_text(&recs[i], f, with, sizeof with);
+            rec_value_text(&plain, f, without, sizeof without);
+            fprintf(tally->out,
+                    "%s: %s/%s/%s: %s is '%s' with the trace but '%s' without: the result must "
+                    "not depend on evaluate()'s explain argument\n",
+                    path, charges[i].acts[0].text[F_CASE_NO],
+                    charges[i].acts[0].text[F_DEFENDANT_NO], charges[i].acts[0].text[F_OFFENSE],
+                    rec_fields[f].name, with, without);
+            tally->failed++;
+        }
+        rec_fini(&plain);
+    }
 
     if ((st = csvtable_read(&t, exp_path, err)) != ST_OK) {
         st = ST_ERULES;
@@ -295,7 +308,7 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 bool include = name[n - 7] == 'i';
                 base[n - 8] = '\0';
                 f = rec_field_find(base);
-                actual_text(&recs[ci], f, got, sizeof got);
+                rec_value_text(&recs[ci], f, got, sizeof got);
                 if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
                     fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n",
                             exp_path, t->lines[row], key[0], key[1], key[2], base,

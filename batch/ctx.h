@@ -24,7 +24,9 @@ struct options {
     long limit;            /* --limit N (run, status) */
     int chunk;             /* --chunk N: charges per transaction (run) */
     long case_time_ms;     /* --case-time MS: wall-clock budget per case; 0 = default */
-    long run_id;           /* --run N (outputs) */
+    long run_id;           /* --run N (outputs, explain) */
+    const char *label;     /* --label TEXT: the rule set's label (run) */
+    bool json;             /* --format json (explain) */
     bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
     int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
     bool verbose;          /* --verbose: rules' log() output, progress */

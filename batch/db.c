@@ -37,9 +37,12 @@ struct db {
     char *rec_cols;         /* "status, error, ..., rule_set" of sentencer.recommendation */
     char *sql_copy_stage;
     char *sql_merge_insert;
+    char *sql_changed;
     char *sql_claimed_acts;
     char *sql_export_current;
     char *sql_export_run;
+    char *sql_stored_recs;
+    char *sql_acts_at;
     long import_rows;
     int64_t claim_after; /* claims resume after this id (see db_claim) */
 };
@@ -225,12 +228,41 @@ static bool build_sql(struct db *db)
     if (!buf_printf(&s, "COPY pg_temp.import_stage (%s, line) FROM STDIN", db->act_cols))
         goto oom;
     db->sql_copy_stage = buf_take(&s);
-    if (!buf_printf(&s,
-                    "INSERT INTO sentencer.act (charge_id, %s) "
-                    "SELECT charge_id, %s FROM pg_temp.import_changed",
-                    db->act_cols, db->act_cols))
-        goto oom;
-    db->sql_merge_insert = buf_take(&s);
+    {
+        /* x.case_no, x.defendant_no, ...; and (a.f1, ...) vs (s.f1, ...) */
+        struct buf x = {0}, ca = {0}, cs = {0};
+        bool ok = true;
+        for (int i = 0; ok && i < F__COUNT; i++) {
+            const char *name = field_db_name(&case_fields[i]);
+            ok = buf_printf(&x, "%sx.%s", i ? ", " : "", name) &&
+                 buf_printf(&ca, "%sa.%s", i ? ", " : "", name) &&
+                 buf_printf(&cs, "%ss.%s", i ? ", " : "", name);
+        }
+        ok = ok && buf_printf(&s,
+                              "INSERT INTO sentencer.act (charge_id, rev_from, %s) "
+                              "SELECT x.charge_id, c.facts_rev, %s FROM pg_temp.import_changed x"
+                              " JOIN sentencer.charge c ON c.id = x.charge_id",
+                              db->act_cols, x.data);
+        if (ok)
+            db->sql_merge_insert = buf_take(&s);
+        ok = ok && buf_printf(&s,
+                              "CREATE TEMP TABLE import_changed ON COMMIT DROP AS"
+                              " SELECT c.id AS charge_id, (a.charge_id IS NOT NULL) AS existed, s.*"
+                              " FROM pg_temp.import_stage s"
+                              " JOIN sentencer.charge c ON c.case_no = s.case_no"
+                              "  AND c.defendant_no = s.defendant_no AND c.offense = s.offense"
+                              " LEFT JOIN sentencer.act a ON a.charge_id = c.id"
+                              "  AND a.act_no = s.act_no"
+                              " WHERE a.charge_id IS NULL OR (%s) IS DISTINCT FROM (%s)",
+                              ca.data, cs.data);
+        if (ok)
+            db->sql_changed = buf_take(&s);
+        buf_fini(&x);
+        buf_fini(&ca);
+        buf_fini(&cs);
+        if (!ok)
+            goto oom;
+    }
     if (!buf_printf(&s,
                     "SELECT c.id, c.facts_rev, %s FROM sentencer.act a"
                     " JOIN (SELECT id, facts_rev FROM sentencer.charge"
@@ -258,6 +290,27 @@ static bool build_sql(struct db *db)
                     db->rec_cols))
         goto oom;
     db->sql_export_run = buf_take(&s);
+    if (!buf_printf(&s,
+                    "SELECT r.charge_id, r.facts_rev, r.run_id, r.trace::text,"
+                    " c.case_no, c.defendant_no, c.offense, %s"
+                    " FROM sentencer.recommendation r"
+                    " JOIN sentencer.charge c ON c.id = r.charge_id"
+                    " WHERE c.case_no = $1 AND ($2::text IS NULL OR c.defendant_no = $2)"
+                    "  AND CASE WHEN $3::bigint IS NULL THEN r.is_current ELSE r.run_id = $3 END"
+                    " ORDER BY c.defendant_no COLLATE \"C\", c.offense",
+                    db->rec_cols))
+        goto oom;
+    db->sql_stored_recs = buf_take(&s);
+    if (!buf_printf(&s,
+                    "SELECT %s FROM sentencer.act"
+                    " WHERE charge_id = $1::bigint AND rev_from <= $2::integer"
+                    " UNION ALL SELECT %s FROM sentencer.act_replaced"
+                    " WHERE charge_id = $1::bigint AND rev_from <= $2::integer"
+                    "  AND rev_to > $2::integer"
+                    " ORDER BY act_no",
+                    db->act_cols, db->act_cols))
+        goto oom;
+    db->sql_acts_at = buf_take(&s);
     return true;
 oom:
     buf_fini(&a);
@@ -450,9 +503,12 @@ void db_close(struct db *db)
     free(db->rec_cols);
     free(db->sql_copy_stage);
     free(db->sql_merge_insert);
+    free(db->sql_changed);
     free(db->sql_claimed_acts);
     free(db->sql_export_current);
     free(db->sql_export_run);
+    free(db->sql_stored_recs);
+    free(db->sql_acts_at);
     free(db);
 }
 
@@ -643,7 +699,8 @@ static const char *const sql_import_lock =
 static const char *const sql_lock_timeout = "SELECT set_config('lock_timeout', $1, true)";
 static const char *const sql_stage =
     "CREATE TEMP TABLE import_stage (LIKE sentencer.act) ON COMMIT DROP; "
-    "ALTER TABLE pg_temp.import_stage DROP COLUMN charge_id, ADD COLUMN line bigint NOT NULL";
+    "ALTER TABLE pg_temp.import_stage DROP COLUMN charge_id, DROP COLUMN rev_from,"
+    " ADD COLUMN line bigint NOT NULL";
 static const char *const sql_dups =
     "SELECT line, first_line FROM ("
     " SELECT line, min(line) OVER (PARTITION BY case_no, defendant_no, offense, act_no)"
@@ -657,25 +714,31 @@ static const char *const sql_new_charges =
     "INSERT INTO sentencer.charge (case_no, defendant_no, offense)"
     " SELECT DISTINCT case_no, defendant_no, offense FROM pg_temp.import_stage"
     " ON CONFLICT DO NOTHING";
-/* Rows that are new or differ from what is stored. */
-static const char *const sql_changed =
-    "CREATE TEMP TABLE import_changed ON COMMIT DROP AS"
-    " SELECT c.id AS charge_id, (a.charge_id IS NOT NULL) AS existed, s.*"
-    " FROM pg_temp.import_stage s"
-    " JOIN sentencer.charge c ON c.case_no = s.case_no AND c.defendant_no = s.defendant_no"
-    "  AND c.offense = s.offense"
-    " LEFT JOIN sentencer.act a ON a.charge_id = c.id AND a.act_no = s.act_no"
-    " WHERE a.charge_id IS NULL"
-    "  OR (to_jsonb(a) - 'charge_id') IS DISTINCT FROM (to_jsonb(s) - 'line')";
+/* Rows that are new or differ from what is stored: sql_changed (built from
+ * the field table, see build_sql) compares the typed columns row against
+ * row. */
 static const char *const sql_changed_counts =
     "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed),"
     " (SELECT count(*) FROM pg_temp.import_stage) - count(*) FROM pg_temp.import_changed";
+/* A charge that had acts gets a new facts revision; a new one stays at 1. */
+static const char *const sql_bump_rev =
+    "UPDATE sentencer.charge c SET facts_rev = c.facts_rev + 1"
+    " FROM (SELECT DISTINCT charge_id FROM pg_temp.import_changed) x"
+    " WHERE c.id = x.charge_id"
+    "  AND EXISTS (SELECT FROM sentencer.act a WHERE a.charge_id = c.id)";
+/* The acts about to be replaced are kept, valid up to the new revision. */
+static const char *const sql_keep_replaced =
+    "INSERT INTO sentencer.act_replaced"
+    " SELECT a.*, c.facts_rev FROM sentencer.act a"
+    " JOIN pg_temp.import_changed x ON x.existed AND a.charge_id = x.charge_id"
+    "  AND a.act_no = x.act_no"
+    " JOIN sentencer.charge c ON c.id = a.charge_id";
 static const char *const sql_delete_changed =
     "DELETE FROM sentencer.act a USING pg_temp.import_changed x"
     " WHERE x.existed AND a.charge_id = x.charge_id AND a.act_no = x.act_no";
-static const char *const sql_bump_rev =
-    "UPDATE sentencer.charge c SET facts_rev = c.facts_rev + 1"
-    " FROM (SELECT DISTINCT charge_id FROM pg_temp.import_changed) x WHERE c.id = x.charge_id";
+static const char *const sql_bump_generation =
+    "UPDATE sentencer.facts_generation SET generation = generation + 1"
+    " WHERE EXISTS (SELECT FROM pg_temp.import_changed)";
 
 enum status db_import_begin(struct db *db, struct err *err)
 {
@@ -750,7 +813,7 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
         goto fail;
     if ((st = exec_cmd(db, sql_new_charges, "storing new charges", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_changed, "comparing with the stored acts", err)) != ST_OK)
+    if ((st = exec_cmd(db, db->sql_changed, "comparing with the stored acts", err)) != ST_OK)
         goto fail;
     if ((st = exec_params(db, sql_changed_counts, 0, NULL, &res, "counting changes", err)) != ST_OK)
         goto fail;
@@ -759,11 +822,15 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
     stats->unchanged = strtol_or0(PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
+    if ((st = exec_cmd(db, sql_bump_rev, "marking changed charges", err)) != ST_OK)
+        goto fail;
+    if ((st = exec_cmd(db, sql_keep_replaced, "keeping the replaced acts", err)) != ST_OK)
+        goto fail;
     if ((st = exec_cmd(db, sql_delete_changed, "replacing changed acts", err)) != ST_OK)
         goto fail;
     if ((st = exec_cmd(db, db->sql_merge_insert, "storing acts", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_bump_rev, "marking changed charges", err)) != ST_OK)
+    if ((st = exec_cmd(db, sql_bump_generation, "recording the change", err)) != ST_OK)
         goto fail;
     if ((st = exec_cmd(db, "COMMIT", "committing the import", err)) != ST_OK)
         goto fail;
@@ -782,47 +849,122 @@ fail:
 
 static const char *const sql_run_begin =
     "SELECT run_id, token FROM sentencer.run_begin($1, $2::integer, $3, $4::integer)";
-static const char *const sql_run_end = "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5)";
+static const char *const sql_register =
+    "SELECT sentencer.rule_set_register($1, $2::text[], $3::bytea[], $4, $5::integer, "
+    "$6::integer)";
+static const char *const sql_run_end =
+    "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5, $6::bigint)";
 static const char *const sql_run_reap = "SELECT sentencer.run_reap()";
 
-enum status db_run_begin(struct db *db, const char *rule_set, int workers, struct db_run *run,
-                         struct err *err)
+/* An array literal of the names ({"a","b"}) and one of the contents as hex
+ * bytea ({"\\x0a1b",...}): parameters, never SQL. */
+static bool add_file_arrays(struct buf *names, struct buf *data, const struct db_rule_set *rs)
 {
-    char host[256] = "unknown", pid[24], nw[16];
-    const char *params[4] = {host, pid, rule_set, nw};
+    static const char hex[] = "0123456789abcdef";
+    bool ok = buf_addc(names, '{') && buf_addc(data, '{');
+
+    for (int i = 0; ok && i < rs->nfiles; i++) {
+        const unsigned char *p = (const unsigned char *)rs->data[i];
+
+        ok = (i == 0 || (buf_addc(names, ',') && buf_addc(data, ','))) && buf_addc(names, '"');
+        for (const char *c = rs->names[i]; ok && *c; c++)
+            ok = (*c != '"' && *c != '\\' ? true : buf_addc(names, '\\')) && buf_addc(names, *c);
+        ok = ok && buf_addc(names, '"') && buf_adds(data, "\"\\\\x");
+        for (size_t k = 0; ok && k < rs->lens[i]; k++)
+            ok = buf_addc(data, hex[p[k] >> 4]) && buf_addc(data, hex[p[k] & 15]);
+        ok = ok && buf_addc(data, '"');
+    }
+    return ok && buf_addc(names, '}') && buf_addc(data, '}');
+}
+
+enum status db_run_begin(struct db *db, const struct db_rule_set *rs, int workers,
+                         struct db_run *run, struct err *err)
+{
+    char host[256] = "unknown", pid[24], nw[16], passed[24], failed[24];
+    const char *params[4] = {host, pid, rs->id, nw};
+    struct buf names = {0}, data = {0};
     PGresult *res = NULL;
     enum status st;
 
     gethostname(host, sizeof host - 1);
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     snprintf(nw, sizeof nw, "%d", workers);
-    st = exec_params(db, sql_run_begin, 4, params, &res, "recording the run", err);
-    if (st != ST_OK)
-        return st;
+    snprintf(passed, sizeof passed, "%ld", rs->tests_passed);
+    snprintf(failed, sizeof failed, "%ld", rs->tests_failed);
+    if (!add_file_arrays(&names, &data, rs)) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* The rule set is registered in the run's first transaction: no run
+     * ever references a rule set the database does not hold. */
+    if ((st = exec_cmd(db, "BEGIN", "recording the run", err)) != ST_OK)
+        goto done;
+    {
+        const char *p[6] = {rs->id,
+                            names.data,
+                            data.data,
+                            rs->label,
+                            rs->tests_passed >= 0 ? passed : NULL,
+                            rs->tests_failed >= 0 ? failed : NULL};
+        if ((st = exec_params(db, sql_register, 6, p, NULL, "storing the rule set", err)) != ST_OK)
+            goto fail;
+    }
+    if ((st = exec_params(db, sql_run_begin, 4, params, &res, "recording the run", err)) != ST_OK)
+        goto fail;
     run->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(run->token, sizeof run->token, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
-    return ST_OK;
+    if ((st = exec_cmd(db, "COMMIT", "recording the run", err)) != ST_OK) {
+        run->id = 0;
+        goto fail;
+    }
+    goto done;
+fail:
+    db_rollback(db);
+done:
+    buf_fini(&names);
+    buf_fini(&data);
+    return st;
 }
 
 enum status db_run_end(struct db *db, const struct db_run *run, const char *state,
-                       const char *out_dir, const char *message, struct err *err)
+                       const char *out_dir, const char *message, int64_t covers, struct err *err)
 {
-    char id[24];
-    const char *params[5] = {id, run->token, state, out_dir, message};
+    char id[24], cov[24];
+    const char *params[6] = {id, run->token, state, out_dir, message, covers > 0 ? cov : NULL};
     enum status st;
 
     snprintf(id, sizeof id, "%" PRId64, run->id);
-    st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run", err);
+    snprintf(cov, sizeof cov, "%" PRId64, covers);
+    st = exec_params(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
     /* A run that lost its connection (terminated backend, restarted server)
      * reconnects once to record how it ended; else it would stay 'running'
      * until a later run reaps it. The token is all the call needs. */
     if (st != ST_OK && PQstatus(db->conn) != CONNECTION_OK) {
         PQreset(db->conn);
         if (PQstatus(db->conn) == CONNECTION_OK)
-            st = exec_params(db, sql_run_end, 5, params, NULL, "recording the end of the run", err);
+            st = exec_params(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
     }
     return st;
+}
+
+static const char *const sql_current_outputs = "SELECT sentencer.current_outputs($1)";
+
+enum status db_current_outputs(struct db *db, const char *rule_set, int64_t *run_id,
+                               struct err *err)
+{
+    const char *p[1] = {rule_set};
+    PGresult *res = NULL;
+    enum status st;
+
+    *run_id = 0;
+    st = exec_params(db, sql_current_outputs, 1, p, &res, "looking for pending cases", err);
+    if (st != ST_OK)
+        return st;
+    if (!PQgetisnull(res, 0, 0))
+        *run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return ST_OK;
 }
 
 enum status db_run_reap(struct db *db, int *n, struct err *err)
@@ -1157,6 +1299,180 @@ enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, s
             PQclear(res);
     }
     return st;
+}
+
+/* ----------------------------------------------------------------------
+ * Replaying: stored recommendations, facts by revision, stored rule sets
+ * ----------------------------------------------------------------------
+ */
+
+void db_stored_free(struct db_stored *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        rec_fini(&s[i].rec);
+    free(s);
+}
+
+enum status db_stored_recs(struct db *db, int64_t run_id, const char *case_no,
+                           const char *defendant_no, struct db_stored **out, size_t *n,
+                           struct err *err)
+{
+    char id[24];
+    const char *p[3] = {case_no, defendant_no, run_id > 0 ? id : NULL};
+    PGresult *res = NULL;
+    struct db_stored *v = NULL;
+    enum status st;
+    int rows;
+
+    *out = NULL;
+    *n = 0;
+    snprintf(id, sizeof id, "%" PRId64, run_id);
+    if ((st = exec_params(db, db->sql_stored_recs, 3, p, &res, "reading the recommendation",
+                          err)) != ST_OK)
+        return st;
+    rows = PQntuples(res);
+    if (rows > 0 && !(v = calloc((size_t)rows, sizeof *v))) {
+        PQclear(res);
+        return err_set(err, ST_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows && st == ST_OK; i++) {
+        int col = 7; /* after charge_id, facts_rev, run_id, trace and the keys */
+
+        v[i].charge_id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        v[i].facts_rev = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+        v[i].run_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+        if (!PQgetisnull(res, i, 3) && !(v[i].rec.trace_json = strdup(PQgetvalue(res, i, 3))))
+            st = err_set(err, ST_ENOMEM, "out of memory");
+        /* case_no, defendant_no, offense, then the rec_cols */
+        for (int f = 0; f < R__COUNT && st == ST_OK; f++) {
+            int c = f == R_CASE_NO ? 4 : f == R_DEFENDANT_NO ? 5 : f == R_OFFENSE ? 6 : col++;
+
+            if (PQgetisnull(res, i, c))
+                continue;
+            if (!parse_db_value(&rec_fields[f], PQgetvalue(res, i, c), &v[i].rec.num[f],
+                                &v[i].rec.text[f]))
+                st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'", rec_fields[f].name,
+                             PQgetvalue(res, i, c));
+            v[i].rec.present[f] = 1;
+        }
+    }
+    PQclear(res);
+    if (st != ST_OK) {
+        db_stored_free(v, (size_t)rows);
+        return st;
+    }
+    *out = v;
+    *n = (size_t)rows;
+    return ST_OK;
+}
+
+enum status db_charge_at(struct db *db, int64_t charge_id, int64_t rev, struct charge *out,
+                         struct err *err)
+{
+    char id[24], r[24];
+    const char *p[2] = {id, r};
+    PGresult *res = NULL;
+    enum status st;
+
+    memset(out, 0, sizeof *out);
+    snprintf(id, sizeof id, "%" PRId64, charge_id);
+    snprintf(r, sizeof r, "%" PRId64, rev);
+    if ((st = exec_params(db, db->sql_acts_at, 2, p, &res, "reading the facts of the case", err)) !=
+        ST_OK)
+        return st;
+    out->id = charge_id;
+    out->facts_rev = rev;
+    for (int i = 0; i < PQntuples(res) && st == ST_OK; i++) {
+        struct act *a = charge_add_act(out);
+
+        if (!a) {
+            st = err_set(err, ST_ENOMEM, "out of memory");
+            break;
+        }
+        for (int f = 0; f < F__COUNT && st == ST_OK; f++) {
+            if (PQgetisnull(res, i, f))
+                continue;
+            if (!parse_db_value(&case_fields[f], PQgetvalue(res, i, f), &a->num[f], &a->text[f]))
+                st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
+                             case_fields[f].name, PQgetvalue(res, i, f));
+            a->present[f] = 1;
+        }
+    }
+    PQclear(res);
+    if (st != ST_OK)
+        charge_fini(out);
+    return st;
+}
+
+void db_files_fini(struct db_files *f)
+{
+    for (int i = 0; f->names && f->data && i < f->n; i++) {
+        free(f->names[i]);
+        free(f->data[i]);
+    }
+    free(f->names);
+    free(f->data);
+    free(f->lens);
+    free(f->label);
+    memset(f, 0, sizeof *f);
+}
+
+static const char *const sql_rule_set =
+    "SELECT coalesce(label, ''), sha256 IS NOT NULL FROM sentencer.rule_set WHERE id = $1";
+static const char *const sql_rule_files =
+    "SELECT name, content FROM sentencer.rule_file WHERE rule_set = $1 ORDER BY position";
+
+enum status db_rule_set_files(struct db *db, const char *id, struct db_files *out, struct err *err)
+{
+    const char *p[1] = {id};
+    PGresult *res = NULL;
+    enum status st;
+    int rows;
+
+    memset(out, 0, sizeof *out);
+    if ((st = exec_params(db, sql_rule_set, 1, p, &res, "reading the rule set", err)) != ST_OK)
+        return st;
+    if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        PQclear(res);
+        err_set(err, ST_EDB, "the files of rule set %s are not stored", id);
+        err_hint(err, "Rule sets are stored from schema version 4 on; a recommendation made with "
+                      "an earlier one shows its stored trace instead.");
+        return ST_EDB;
+    }
+    out->label = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+    if (!out->label)
+        return err_set(err, ST_ENOMEM, "out of memory");
+    /* Binary results: the files come back byte for byte. */
+    if (!PQsendQueryParams(db->conn, sql_rule_files, 1, NULL, p, NULL, NULL, 1))
+        return db_fail(db, NULL, "reading the rule files", err);
+    if ((st = wait_results(db, &res, "reading the rule files", err)) != ST_OK)
+        return st;
+    rows = PQntuples(res);
+    out->names = calloc((size_t)rows + 1, sizeof *out->names);
+    out->data = calloc((size_t)rows + 1, sizeof *out->data);
+    out->lens = calloc((size_t)rows + 1, sizeof *out->lens);
+    if (!out->names || !out->data || !out->lens)
+        goto oom;
+    for (int i = 0; i < rows; i++) {
+        size_t nl = (size_t)PQgetlength(res, i, 0), dl = (size_t)PQgetlength(res, i, 1);
+
+        if (!(out->names[i] = malloc(nl + 1)) || !(out->data[i] = malloc(dl + 1)))
+            goto oom;
+        memcpy(out->names[i], PQgetvalue(res, i, 0), nl);
+        out->names[i][nl] = '\0';
+        memcpy(out->data[i], PQgetvalue(res, i, 1), dl);
+        out->data[i][dl] = '\0';
+        out->lens[i] = dl;
+        out->n = i + 1;
+    }
+    PQclear(res);
+    return ST_OK;
+oom:
+    PQclear(res);
+    db_files_fini(out);
+    return err_set(err, ST_ENOMEM, "out of memory");
 }
 
 /* ----------------------------------------------------------------------

@@ -92,15 +92,38 @@ struct db_run {
     char token[80];
 };
 
-/* Record a new run (state running) through sentencer.run_begin(). The
- * session of db holds the run's advisory lock until it ends the run or
- * closes: keep it open for as long as the run goes on. */
-enum status db_run_begin(struct db *db, const char *rule_set, int workers, struct db_run *run,
-                         struct err *err);
-/* End the run: state "done", "failed" or "interrupted". After a lost
- * connection it reconnects once, so that the run does not stay running. */
+/* The rule set a run evaluates with, as it is stored (sql/004: rule_set,
+ * rule_file). All borrowed. */
+struct db_rule_set {
+    const char *id; /* rules_id() */
+    int nfiles;     /* the MANIFEST first, then its files in order */
+    const char *const *names;
+    const char *const *data;
+    const size_t *lens;
+    const char *label;               /* NULL: keep the stored label */
+    long tests_passed, tests_failed; /* its golden tests; < 0: not run */
+};
+
+/* Register the rule set (idempotent; the database checks that the files
+ * hash to its id) and record a new run (state running) through
+ * sentencer.run_begin(), in one transaction. The session of db holds the
+ * run's advisory lock until it ends the run or closes: keep it open for as
+ * long as the run goes on. */
+enum status db_run_begin(struct db *db, const struct db_rule_set *rs, int workers,
+                         struct db_run *run, struct err *err);
+/* End the run: state "done", "failed" or "interrupted". covers: the facts
+ * generation its outputs were computed at with nothing pending (see
+ * output_write_run), 0 for none; the database keeps it only if it still
+ * holds. After a lost connection it reconnects once, so that the run does
+ * not stay running. */
 enum status db_run_end(struct db *db, const struct db_run *run, const char *state,
-                       const char *out_dir, const char *message, struct err *err);
+                       const char *out_dir, const char *message, int64_t covers, struct err *err);
+/* The run whose outputs describe the current recommendations of every
+ * charge, all evaluated with rule_set at the current facts: *run_id, or 0
+ * when something may be pending. Reads a few rows, whatever the size of
+ * the database. */
+enum status db_current_outputs(struct db *db, const char *rule_set, int64_t *run_id,
+                               struct err *err);
 /* Mark failed every running run whose session has ended (on any host).
  * *n = how many. */
 enum status db_run_reap(struct db *db, int *n, struct err *err);
@@ -129,6 +152,43 @@ typedef bool (*db_rec_fn)(void *ud, const struct rec *r);
 /* Stream the current recommendation of every charge (run_id == 0) or those
  * of one run, ordered by case_no, defendant_no, offense (byte order). */
 enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, struct err *err);
+
+/* ---- replaying (explain) ---- */
+
+/* A stored recommendation: rec holds its columns, keys and rule set, and
+ * trace_json the trace stored with it by releases before rule sets were
+ * stored (NULL since). */
+struct db_stored {
+    int64_t charge_id, facts_rev, run_id;
+    struct rec rec;
+};
+void db_stored_free(struct db_stored *s, size_t n);
+
+/* The recommendations of case_no (and defendant_no, NULL: all defendants)
+ * that are current (run_id 0) or that run run_id stored, by defendant and
+ * offense. *out: array of *n, free with db_stored_free(). */
+enum status db_stored_recs(struct db *db, int64_t run_id, const char *case_no,
+                           const char *defendant_no, struct db_stored **out, size_t *n,
+                           struct err *err);
+
+/* The facts of charge charge_id as they were at facts revision rev (acts
+ * replaced since included, acts added since left out), by act_no, into
+ * *out (charge_fini it). */
+enum status db_charge_at(struct db *db, int64_t charge_id, int64_t rev, struct charge *out,
+                         struct err *err);
+
+/* The stored files of a rule set, byte for byte (owned; db_files_fini). */
+struct db_files {
+    int n;
+    char **names;
+    char **data;
+    size_t *lens;
+    char *label; /* "" when none */
+};
+void db_files_fini(struct db_files *f);
+/* Fails with ST_EDB and a hint when the rule set's files were never stored
+ * (rule sets of runs before schema version 4). */
+enum status db_rule_set_files(struct db *db, const char *id, struct db_files *out, struct err *err);
 
 /* A result table as text, for summaries and status: row-major cells,
  * NULL = SQL null. Owned; free with db_table_free(). */

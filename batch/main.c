@@ -9,6 +9,7 @@
  */
 #include "ctx.h"
 #include "log.h"
+#include "value.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -38,11 +39,11 @@ static const struct command commands[] = {
     {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
     {"run", cmd_run, 0, 0,
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]\n"
-     "                [--min-cell K] [--case-time MS]"},
+     "                [--min-cell K] [--case-time MS] [--label TEXT]"},
     {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
     {"check-rules", cmd_check_rules, 0, 0,
      "check-rules [--rules DIR] [--tests DIR] [--case-time MS]"},
-    {"explain", cmd_explain, 1, 2, "explain CASE_NO [DEFENDANT_NO]"},
+    {"explain", cmd_explain, 1, 2, "explain [--run N] [--format text|json] CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "status [--limit N]"},
     {"outputs", cmd_outputs, 0, 0, "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
     {NULL, NULL, 0, 0, NULL},
@@ -66,7 +67,10 @@ static void usage(FILE *fp)
             "                  (default tests/rules)\n"
             "  --out PATH      run, outputs: output folder (default out); export: file\n"
             "                  (default stdout)\n"
-            "  --run N         outputs: the run whose files to write again\n"
+            "  --run N         outputs: the run whose files to write again; explain: the\n"
+            "                  recommendation run N stored (default: the current one)\n"
+            "  --format F      explain: text (default) or json\n"
+            "  --label TEXT    run: a name for the rule set, stored with it (status shows it)\n"
             "  --workers N     run: parallel worker processes (default 1)\n"
             "  --limit N       run: evaluate at most N charges; status: runs shown\n"
             "  --chunk N       run: charges per transaction (default 500)\n"
@@ -116,6 +120,8 @@ int main(int argc, char **argv)
         {"lock-timeout", required_argument, NULL, 'L'},
         {"run", required_argument, NULL, 'R'},
         {"statement-timeout", required_argument, NULL, 'S'},
+        {"label", required_argument, NULL, 'N'},
+        {"format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -199,6 +205,22 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ctx.opt.case_time_ms = v;
+            break;
+        case 'N':
+            if (!*optarg || strlen(optarg) > 200 || !utf8_valid(optarg, strlen(optarg)) ||
+                text_has_hidden(optarg, strlen(optarg))) {
+                log_error("--label must be 1 to 200 bytes of UTF-8 text without control "
+                          "characters");
+                return EXIT_USAGE;
+            }
+            ctx.opt.label = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+                log_error("--format must be text or json, not \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.json = strcmp(optarg, "json") == 0;
             break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;

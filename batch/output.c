@@ -1548,6 +1548,7 @@ enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir
     if (st == ST_OK) {
         totals->evaluated = (long)cell_num(data.info, 0, "evaluated");
         totals->errors = (long)cell_num(data.info, 0, "errors");
+        totals->covers = cell_num(data.info, 0, "covers");
     }
     free(c.views);
     run_data_free(&data);

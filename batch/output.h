@@ -43,6 +43,9 @@ void output_dir_close(struct out_dir *d);
 struct run_totals {
     long evaluated;
     long errors;
+    /* The facts generation the files describe when nothing was pending for
+     * the run's rule set in their snapshot, else 0 (see db_run_end). */
+    int64_t covers;
 };
 
 /* Write the files of run run_id into dir and fill

@@ -18,10 +18,13 @@ struct named_query {
 };
 
 static const struct named_query queries[] = {
-    {"status", "SELECT id AS run, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,"
+    {"status", "SELECT r.id AS run, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,"
                " to_char(ended_at, 'YYYY-MM-DD HH24:MI:SS') AS ended, state, host, pid, workers,"
-               " evaluated, errors, rule_set, coalesce(message, '') AS message"
-               " FROM sentencer.run ORDER BY id DESC LIMIT $1::integer"},
+               " evaluated, errors,"
+               " r.rule_set || coalesce(' (' || s.label || ')', '') AS rule_set,"
+               " coalesce(message, '') AS message"
+               " FROM sentencer.run r LEFT JOIN sentencer.rule_set s ON s.id = r.rule_set"
+               " ORDER BY r.id DESC LIMIT $1::integer"},
     {"explain",
      "SELECT c.case_no, c.defendant_no, c.offense, r.status, coalesce(r.error, '') AS error,"
      " r.rule_set, r.run_id, r.threshold_met, coalesce(r.threshold_basis, '') AS basis,"
@@ -51,7 +54,9 @@ static const struct named_query queries[] = {
      "SELECT id AS run_id, rule_set,"
      " to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS started_at,"
      " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS ended_at,"
-     " evaluated, errors"
+     " evaluated, errors,"
+     /* what the files describe, for the next run's "nothing to do" */
+     " coalesce(sentencer.outputs_generation(rule_set), 0) AS covers"
      " FROM sentencer.run WHERE id = $1::bigint"},
     /* errors.csv, streamed through a cursor so that memory stays flat. */
     {"errors_open",

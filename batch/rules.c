@@ -66,7 +66,12 @@ struct rules {
     pid_t timer_pid;               /* ... of this process (fork does not copy timers); 0: none */
     volatile sig_atomic_t armed;   /* a protected call is running under the clock */
     volatile sig_atomic_t expired; /* its time is up */
+    bool trace;                    /* evaluate(case, true): the rules build a trace */
+    int nfiles;                    /* the rule set's files, MANIFEST first ... */
+    char **names;                  /* ... their names (owned) ... */
+    struct buf *files;             /* ... and contents, byte for byte (owned) */
     char id[17];
+    char sha256[65];
     char mem_where[128];  /* "file:line: " of the rule line whose allocation was refused */
     char time_where[128]; /* "file:line: " where the clock stopped the rules */
 };
@@ -360,51 +365,48 @@ void rules_limits_default(struct rules_limits *lim)
     lim->log = false;
 }
 
-enum status rules_load(struct rules **out, const char *dir, const struct rules_limits *lim,
-                       struct err *err)
+/* Keep a copy of one file of the rule set (name, content). */
+static bool keep_file(struct rules *r, const char *name, const char *data, size_t len)
 {
-    struct rules *r = calloc(1, sizeof *r);
-    struct buf manifest = {0}, src = {0};
-    struct sha256 sha;
-    char path[4096], hex[65];
+    char **names = realloc(r->names, (size_t)(r->nfiles + 1) * sizeof *names);
+    struct buf *files;
+
+    if (!names)
+        return false;
+    r->names = names;
+    files = realloc(r->files, (size_t)(r->nfiles + 1) * sizeof *files);
+    if (!files)
+        return false;
+    r->files = files;
+    memset(&files[r->nfiles], 0, sizeof files[r->nfiles]);
+    if (!(names[r->nfiles] = strdup(name)))
+        return false;
+    if (!buf_add(&files[r->nfiles], data ? data : "", len) || !buf_addc(&files[r->nfiles], '\0')) {
+        buf_fini(&files[r->nfiles]);
+        free(names[r->nfiles]);
+        return false;
+    }
+    files[r->nfiles].len = len; /* the NUL is a terminator, not content */
+    r->nfiles++;
+    return true;
+}
+
+/* The file names a MANIFEST lists, in order: one per line, blank lines and
+ * # comments skipped. Calls fn for each; stops at the first failure. */
+static enum status manifest_each(const struct buf *manifest, const char *where,
+                                 enum status (*fn)(void *ud, const char *name, struct err *err),
+                                 void *ud, int *count, struct err *err)
+{
+    char *copy = malloc(manifest->len + 1), *save = NULL;
     enum status st = ST_OK;
-    int nfiles = 0;
 
-    if (!r)
+    *count = 0;
+    if (!copy)
         return err_set(err, ST_ENOMEM, "out of memory");
-    r->lim = *lim;
-    r->evaluate_ref = r->env_ref = LUA_NOREF;
-    r->L = lua_newstate(rules_alloc, r);
-    if (!r->L) {
-        free(r);
-        return err_set(err, ST_ENOMEM, "could not create the Lua state");
-    }
-    if (!timer_ready(r)) {
-        st = err_set(err, ST_EIO, "could not start the clock of the rules: %s", strerror(errno));
-        err_hint(err, "The rules run under a POSIX timer (timer_create) and SIGALRM; check that "
-                      "nothing blocks them.");
-        goto done;
-    }
-    if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8)) {
-        st = err_set(err, ST_ENOMEM, "out of memory");
-        goto done;
-    }
-    sandbox_open(r->L, r->lim.log);                 /* env */
-    r->env_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* pops env */
-    rules_api_init(r->L);
-    sha256_init(&sha);
-
-    snprintf(path, sizeof path, "%s/MANIFEST", dir);
-    if ((st = read_file(path, &manifest, err)) != ST_OK)
-        goto done;
-    sha256_update(&sha, manifest.data ? manifest.data : "", manifest.len);
-
-    /* One file per line; blank lines and # comments are skipped. */
-    char *save = NULL;
-    long lineno = 0;
-    for (char *line = manifest.data ? strtok_r(manifest.data, "\n", &save) : NULL; line;
+    memcpy(copy, manifest->data ? manifest->data : "", manifest->len);
+    copy[manifest->len] = '\0';
+    for (char *line = strtok_r(copy, "\n", &save); line && st == ST_OK;
          line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
         char *end = line + strlen(line);
         while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
             *--end = '\0';
@@ -412,26 +414,71 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
             line++;
         if (*line == '\0' || *line == '#')
             continue;
-        if (strchr(line, '/') || strstr(line, "..")) {
+        if (strchr(line, '/') || strstr(line, "..") || strcmp(line, "MANIFEST") == 0) {
             st = err_set(err, ST_ERULES, "MANIFEST names \"%s\", which is not in the rule folder",
                          line);
-            err_detail(err, "%s/MANIFEST", dir);
+            err_detail(err, "%s/MANIFEST", where);
             err_hint(err, "List plain file names of the rule folder, one per line.");
-            goto done;
+            break;
         }
-        snprintf(path, sizeof path, "%s/%s", dir, line);
-        if ((st = read_file(path, &src, err)) != ST_OK)
-            goto done;
-        sha256_update(&sha, line, strlen(line) + 1);
-        sha256_update(&sha, src.data ? src.data : "", src.len);
-        if ((st = load_file(r, path, &src, err)) != ST_OK)
-            goto done;
-        nfiles++;
+        st = fn(ud, line, err);
+        (*count)++;
     }
-    if (nfiles == 0) {
-        st = err_set(err, ST_ERULES, "the rule set in \"%s\" lists no files", dir);
-        err_hint(err, "Name the rule files in %s/MANIFEST, one per line.", dir);
-        goto done;
+    free(copy);
+    return st;
+}
+
+struct dir_reader {
+    struct rules *r;
+    const char *dir;
+};
+
+static enum status read_listed(void *ud, const char *name, struct err *err)
+{
+    struct dir_reader *d = ud;
+    struct buf src = {0};
+    char path[4096];
+    enum status st;
+
+    snprintf(path, sizeof path, "%s/%s", d->dir, name);
+    if ((st = read_file(path, &src, err)) == ST_OK && !keep_file(d->r, name, src.data, src.len))
+        st = err_set(err, ST_ENOMEM, "out of memory");
+    buf_fini(&src);
+    return st;
+}
+
+/* Compile and run the kept files in order, freeze the environment, find
+ * evaluate(); where: the folder or "rule set <id>", for messages. Chunk
+ * names are prefix/name, so that errors name the file as its maintainer
+ * knows it. */
+static enum status load_kept(struct rules *r, const char *prefix, const char *where,
+                             struct err *err)
+{
+    struct sha256 sha;
+    char path[4096], hex[65];
+    enum status st;
+
+    if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8))
+        return err_set(err, ST_ENOMEM, "out of memory");
+    sandbox_open(r->L, r->lim.log);                 /* env */
+    r->env_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* pops env */
+    rules_api_init(r->L);
+    sha256_init(&sha);
+    sha256_update(&sha, r->files[0].data, r->files[0].len);
+    for (int i = 1; i < r->nfiles; i++) {
+        if (prefix)
+            snprintf(path, sizeof path, "%s/%s", prefix, r->names[i]);
+        else
+            snprintf(path, sizeof path, "%s", r->names[i]);
+        sha256_update(&sha, r->names[i], strlen(r->names[i]) + 1);
+        sha256_update(&sha, r->files[i].data, r->files[i].len);
+        if ((st = load_file(r, path, &r->files[i], err)) != ST_OK)
+            return st;
+    }
+    if (r->nfiles < 2) {
+        err_set(err, ST_ERULES, "the rule set in \"%s\" lists no files", where);
+        err_hint(err, "Name the rule files in %s/MANIFEST, one per line.", where);
+        return ST_ERULES;
     }
 
     lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->env_ref); /* env */
@@ -439,32 +486,169 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
     lua_rawget(r->L, -2); /* env, evaluate */
     if (!lua_isfunction(r->L, -1)) {
         lua_pop(r->L, 2);
-        st = err_set(err, ST_ERULES, "the rule set in \"%s\" does not define evaluate(case)", dir);
+        err_set(err, ST_ERULES, "the rule set in \"%s\" does not define evaluate(case)", where);
         err_hint(err, "Define a global function evaluate(case) in one of the rule files.");
-        goto done;
+        return ST_ERULES;
     }
     r->evaluate_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* env */
     if (!sandbox_freeze(r->L, -1)) {
         lua_pop(r->L, 1);
-        st = err_set(err, ST_ENOMEM, "out of memory freezing the rule set");
-        goto done;
+        return err_set(err, ST_ENOMEM, "out of memory freezing the rule set");
     }
     lua_pop(r->L, 1);
     lua_gc(r->L, LUA_GCCOLLECT);
 
     sha256_hex(&sha, hex);
+    memcpy(r->sha256, hex, 65);
     memcpy(r->id, hex, 16);
     r->id[16] = '\0';
+    return ST_OK;
+}
 
+/* A new engine with its state and clock, nothing loaded. */
+static enum status engine_new(struct rules **out, const struct rules_limits *lim, struct err *err)
+{
+    struct rules *r = calloc(1, sizeof *r);
+
+    *out = NULL;
+    if (!r)
+        return err_set(err, ST_ENOMEM, "out of memory");
+    r->lim = *lim;
+    r->trace = true;
+    r->evaluate_ref = r->env_ref = LUA_NOREF;
+    r->L = lua_newstate(rules_alloc, r);
+    if (!r->L) {
+        free(r);
+        return err_set(err, ST_ENOMEM, "could not create the Lua state");
+    }
+    *out = r;
+    if (!timer_ready(r)) {
+        err_set(err, ST_EIO, "could not start the clock of the rules: %s", strerror(errno));
+        err_hint(err, "The rules run under a POSIX timer (timer_create) and SIGALRM; check that "
+                      "nothing blocks them.");
+        return ST_EIO;
+    }
+    return ST_OK;
+}
+
+enum status rules_load(struct rules **out, const char *dir, const struct rules_limits *lim,
+                       struct err *err)
+{
+    struct rules *r = NULL;
+    struct buf manifest = {0};
+    char path[4096];
+    enum status st;
+    int listed = 0;
+
+    if ((st = engine_new(&r, lim, err)) != ST_OK)
+        goto done;
+    snprintf(path, sizeof path, "%s/MANIFEST", dir);
+    if ((st = read_file(path, &manifest, err)) != ST_OK)
+        goto done;
+    if (!keep_file(r, "MANIFEST", manifest.data, manifest.len)) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    {
+        struct dir_reader d = {r, dir};
+        if ((st = manifest_each(&manifest, dir, read_listed, &d, &listed, err)) != ST_OK)
+            goto done;
+    }
+    st = load_kept(r, dir, dir, err);
 done:
     buf_fini(&manifest);
-    buf_fini(&src);
     if (st != ST_OK) {
         rules_free(r);
         return st;
     }
     *out = r;
     return ST_OK;
+}
+
+struct mem_reader {
+    int i, n;
+    const char *const *names;
+    bool ok;
+};
+
+static enum status check_listed(void *ud, const char *name, struct err *err)
+{
+    struct mem_reader *m = ud;
+
+    (void)err;
+    m->i++;
+    if (m->i >= m->n || strcmp(m->names[m->i], name) != 0)
+        m->ok = false;
+    return ST_OK;
+}
+
+enum status rules_load_stored(struct rules **out, const char *id, int n, const char *const *names,
+                              const char *const *data, const size_t *lens,
+                              const struct rules_limits *lim, struct err *err)
+{
+    struct rules *r = NULL;
+    char where[64];
+    enum status st;
+    int listed = 0;
+
+    snprintf(where, sizeof where, "rule set %s", id);
+    if ((st = engine_new(&r, lim, err)) != ST_OK || !r)
+        goto done;
+    if (n < 2 || strcmp(names[0], "MANIFEST") != 0) {
+        st = err_set(err, ST_EDB, "%s is stored without its MANIFEST and files", where);
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        if (!keep_file(r, names[i], data[i], lens[i])) {
+            st = err_set(err, ST_ENOMEM, "out of memory");
+            goto done;
+        }
+    {
+        /* The stored files must be the ones the MANIFEST lists, in order. */
+        struct mem_reader m = {0, n, names, true};
+        if ((st = manifest_each(&r->files[0], where, check_listed, &m, &listed, err)) != ST_OK)
+            goto done;
+        if (!m.ok || listed != n - 1) {
+            st = err_set(err, ST_EDB, "the files stored for %s are not those its MANIFEST lists",
+                         where);
+            goto done;
+        }
+    }
+    if ((st = load_kept(r, NULL, where, err)) != ST_OK)
+        goto done;
+    if (strcmp(r->id, id) != 0) {
+        st = err_set(err, ST_EDB, "the files stored for %s hash to %s", where, r->id);
+        err_hint(err, "The stored rule set was altered; it cannot be replayed.");
+    }
+done:
+    if (st != ST_OK) {
+        rules_free(r);
+        return st;
+    }
+    *out = r;
+    return ST_OK;
+}
+
+int rules_nfiles(const struct rules *r)
+{
+    return r->nfiles;
+}
+
+const char *rules_file(const struct rules *r, int i, const char **data, size_t *len)
+{
+    *data = r->files[i].data;
+    *len = r->files[i].len;
+    return r->names[i];
+}
+
+const char *rules_sha256(const struct rules *r)
+{
+    return r->sha256;
+}
+
+void rules_set_trace(struct rules *r, bool on)
+{
+    r->trace = on;
 }
 
 const char *rules_id(const struct rules *r)
@@ -477,15 +661,18 @@ const char *rules_id(const struct rules *r)
  * ----------------------------------------------------------------------
  */
 
-/* evaluate(case) for the charge at 2, with evaluate at 1: one protected
- * call for building the case and running the rules. */
+/* evaluate(case, trace) for the charge at 2, with evaluate at 1 and the
+ * trace flag at 3: one protected call for building the case and running
+ * the rules. */
 static int eval_protected(lua_State *L)
 {
     const struct charge *c = lua_touserdata(L, 2);
+    int trace = lua_toboolean(L, 3);
 
     lua_settop(L, 1);
     rules_api_push_case(L, c);
-    lua_call(L, 1, 1);
+    lua_pushboolean(L, trace);
+    lua_call(L, 2, 1);
     return 1;
 }
 
@@ -524,7 +711,8 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     lua_pushcfunction(L, eval_protected);               /* fn */
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->evaluate_ref); /* fn, evaluate */
     lua_pushlightuserdata(L, (void *)(uintptr_t)c);     /* fn, evaluate, c */
-    st = protected_call(r, 2, 1, 1);                    /* result | message */
+    lua_pushboolean(L, r->trace);                       /* fn, evaluate, c, trace */
+    st = protected_call(r, 3, 1, 1);                    /* result | message */
     /* Shared variables are put back after every case, also one that
      * failed (its error stands, it says why). */
     if (!sandbox_shared_check(L, msg, sizeof msg) && st == LUA_OK) {
@@ -537,7 +725,7 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         set_error(out, msg);
         lua_settop(L, top);
         lua_gc(L, LUA_GCCOLLECT); /* reclaim what a memory bomb left */
-    } else if (!rules_api_read_rec(L, -1, out, msg, sizeof msg)) {
+    } else if (!rules_api_read_rec(L, -1, r->trace, out, msg, sizeof msg)) {
         char full[600];
         snprintf(full, sizeof full, "rule result malformed: %s", msg);
         set_error(out, full);
@@ -569,5 +757,11 @@ void rules_free(struct rules *r)
         timer_delete(r->timer);
     if (r->L)
         lua_close(r->L);
+    for (int i = 0; i < r->nfiles; i++) {
+        free(r->names[i]);
+        buf_fini(&r->files[i]);
+    }
+    free(r->names);
+    free(r->files);
     free(r);
 }

@@ -42,9 +42,32 @@ void rules_limits_default(struct rules_limits *lim);
 enum status rules_load(struct rules **out, const char *dir, const struct rules_limits *lim,
                        struct err *err);
 
-/* Identity of the loaded rule set: the first 16 hex digits of the SHA-256 of
- * its MANIFEST and files. Borrowed from r. */
+/* Load a rule set from its stored files (sql/004: rule_file): n files,
+ * the MANIFEST first, then the files it lists in its order; names[i],
+ * data[i] (lens[i] bytes) are copied. Fails with ST_EDB when the files are
+ * not those the MANIFEST lists or do not hash to id, and like rules_load
+ * when they do not load. Messages name files without a folder. */
+enum status rules_load_stored(struct rules **out, const char *id, int n, const char *const *names,
+                              const char *const *data, const size_t *lens,
+                              const struct rules_limits *lim, struct err *err);
+
+/* Identity of the loaded rule set: the first 16 hex digits of the SHA-256
+ * of its MANIFEST followed, for each file the MANIFEST lists, by the file's
+ * name, a NUL byte and its content. rules_sha256: all 64. Borrowed from r. */
 const char *rules_id(const struct rules *r);
+const char *rules_sha256(const struct rules *r);
+
+/* The files the rule set was loaded from, byte for byte: file 0 is the
+ * MANIFEST, then the files in MANIFEST order. Name, *data and *len are
+ * borrowed from r (data NUL-terminated after len bytes). */
+int rules_nfiles(const struct rules *r);
+const char *rules_file(const struct rules *r, int i, const char **data, size_t *len);
+
+/* Whether evaluate(case, trace) is asked for a trace (default: yes). The
+ * nightly run asks for none: it stores none, and `explain` replays the case
+ * with one. A rule set must give the same result either way (check-rules
+ * checks it). */
+void rules_set_trace(struct rules *r, bool on);
 
 /* Evaluate charge c into *out (rec_fini'd first, then owned by the caller).
  * A rule error (raised error, a budget or the memory cap exceeded, a change

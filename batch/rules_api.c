@@ -393,7 +393,7 @@ static bool read_field(lua_State *L, int vidx, int f, struct rec *out, struct bu
     return false;
 }
 
-bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_t len)
+bool rules_api_read_rec(lua_State *L, int idx, bool trace, struct rec *out, char *msg, size_t len)
 {
     struct buf tmp = {0};
     bool ok = true;
@@ -420,7 +420,9 @@ bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_
             snprintf(msg, len, "unknown result key '%s'", shown);
             ok = false;
         } else if (strcmp(key, "trace") == 0) {
-            if (!lua_istable(L, -1)) {
+            if (!trace) {
+                /* not asked for: not read (a rule set may return one anyway) */
+            } else if (!lua_istable(L, -1)) {
                 snprintf(msg, len, "'trace' must be an array of tables");
                 ok = false;
             } else {

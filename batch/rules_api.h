@@ -35,10 +35,12 @@ void rules_api_push_case(lua_State *L, const struct charge *c);
 
 /* Read the result table at index idx into *out (which must be zeroed).
  * Tables the rule files froze (sandbox.h) are read through to their
- * contents.
+ * contents. trace: read its `trace` into out->trace_json; false: ignore
+ * one.
  * On a malformed or oversized result write a message into msg and return
  * false; *out may then hold partial values (the caller resets it). Raises
  * no Lua error and calls no metamethod. [-0, +0] */
-bool rules_api_read_rec(lua_State *L, int idx, struct rec *out, char *msg, size_t msg_len);
+bool rules_api_read_rec(lua_State *L, int idx, bool trace, struct rec *out, char *msg,
+                        size_t msg_len);
 
 #endif

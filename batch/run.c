@@ -346,6 +346,40 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
     return st;
 }
 
+/* Register the rule set (its files, label and golden test results) and
+ * record the run, in one transaction. */
+static enum status begin_run(struct ctx *ctx, struct db *db, const struct rules *rules, long passed,
+                             long failed, struct db_run *run, struct err *err)
+{
+    int n = rules_nfiles(rules);
+    const char **names = calloc((size_t)n + 1, sizeof *names);
+    const char **data = calloc((size_t)n + 1, sizeof *data);
+    size_t *lens = calloc((size_t)n + 1, sizeof *lens);
+    enum status st;
+
+    if (!names || !data || !lens) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+    } else {
+        for (int i = 0; i < n; i++)
+            names[i] = rules_file(rules, i, &data[i], &lens[i]);
+        struct db_rule_set rs = {
+            .id = rules_id(rules),
+            .nfiles = n,
+            .names = names,
+            .data = data,
+            .lens = lens,
+            .label = ctx->opt.label,
+            .tests_passed = passed,
+            .tests_failed = failed,
+        };
+        st = db_run_begin(db, &rs, ctx->opt.workers, run, err);
+    }
+    free(names);
+    free(data);
+    free(lens);
+    return st;
+}
+
 enum status cmd_run(struct ctx *ctx, struct err *err)
 {
     struct rules_limits lim;
@@ -359,6 +393,9 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct progress progress;
     enum status st;
     int reaped;
+    long passed = 0, failed = 0;
+    int64_t current = 0;
+    bool idle = false;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_default(&lim);
@@ -368,7 +405,6 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
         return st;
     {
-        long passed, failed;
         if ((st = rule_tests_run(rules, ctx->opt.tests_dir, stderr, &passed, &failed, err)) !=
             ST_OK)
             goto done;
@@ -396,6 +432,25 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     if (reaped > 0)
         log_warning("%d earlier run%s ended without finishing; marked failed", reaped,
                     reaped == 1 ? "" : "s");
+    /* The run stores no trace: explain replays a case with one. */
+    rules_set_trace(rules, false);
+    if ((st = db_current_outputs(db, rules_id(rules), &current, err)) != ST_OK)
+        goto done;
+    if (current > 0) {
+        /* Nothing changed since run `current` evaluated everything with this
+         * rule set and wrote its outputs: record the run, write nothing. */
+        char msg[96];
+        install_signals();
+        if ((st = begin_run(ctx, db, rules, passed, failed, &run, err)) != ST_OK)
+            goto done;
+        snprintf(msg, sizeof msg, "nothing to do; outputs of run %" PRId64 " are current", current);
+        st = db_run_end(db, &run, "done", NULL, msg, 0, err);
+        if (st == ST_OK)
+            log_info("run %" PRId64 ": %s", run.id, msg);
+        run.id = 0; /* ended, or its end failed: nothing more to record */
+        idle = true;
+        goto done;
+    }
     {
         const char *params[1] = {rules_id(rules)};
         struct db_table *t = NULL;
@@ -411,7 +466,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
      * of 'interrupted'. Until then a signal ends the process, and nothing
      * has been written. */
     install_signals();
-    if ((st = db_run_begin(db, rules_id(rules), ctx->opt.workers, &run, err)) != ST_OK)
+    if ((st = begin_run(ctx, db, rules, passed, failed, &run, err)) != ST_OK)
         goto done;
     /* The output folder is claimed before any work: a run that could not
      * write its files must not have stored anything. */
@@ -452,7 +507,8 @@ done:
         struct err ferr;
         err_clear(&ferr);
         if (db_run_end(db, &run, state, out.fd >= 0 ? out.path : NULL,
-                       st == ST_OK ? NULL : err->msg, &ferr) != ST_OK)
+                       st == ST_OK ? NULL : err->msg, outputs_failed ? 0 : totals.covers,
+                       &ferr) != ST_OK)
             log_err(&ferr);
     }
     output_dir_close(&out);
@@ -460,7 +516,7 @@ done:
         log_err(err); /* done, but its files are missing: exit 1, not 3 */
         ctx->partial = true;
         st = ST_OK;
-    } else if (st == ST_OK) {
+    } else if (st == ST_OK && !idle) {
         log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s, rule set %s; outputs in %s/",
                  run.id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
                  rules_id(rules), out.path);

@@ -443,7 +443,6 @@ static int sandbox_setmetatable(lua_State *L)
     lua_settop(L, 2);
     if (lua_type(L, 2) == LUA_TTABLE) {
         bool frozen = reg_get(L, REG_BACKING, 2) != LUA_TNIL;
-        int n = 0;
 
         lua_pop(L, 1);
         to_backing(L, 2);
@@ -456,12 +455,13 @@ static int sandbox_setmetatable(lua_State *L)
             return luaL_error(L, "weak tables (__mode) are not allowed in rules");
         lua_pop(L, 1);
         if (!frozen) {
+            int n = 0;
+
             lua_createtable(L, 0, 4); /* t, mt, copy */
             lua_pushnil(L);
             while (lua_next(L, 2)) { /* t, mt, copy, key, value */
                 if (++n > METATABLE_FIELDS)
-                    return luaL_error(L, "a metatable of more than %d fields",
-                                      METATABLE_FIELDS);
+                    return luaL_error(L, "a metatable of more than %d fields", METATABLE_FIELDS);
                 lua_pushvalue(L, -2);
                 lua_insert(L, -2);
                 lua_rawset(L, 3);

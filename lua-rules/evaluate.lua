@@ -161,9 +161,6 @@ end
 local function trace_defendant(trace, person, valid, included, ctx)
     local a = included[#included]
     local age = a.age_at_offense
-    local facts = { defendant_kind = a.defendant_kind, age_at_offense = age,
-                    minor = ctx.minor, elderly = ctx.elderly }
-    for i = 1, #CIRCS do facts[CIRCS[i]] = ctx[CIRCS[i]] end
     local assumed
     for i = 1, #CIRCS do
         local name = CIRCS[i]
@@ -177,20 +174,27 @@ local function trace_defendant(trace, person, valid, included, ctx)
             end
         end
     end
-    trace[#trace + 1] = {
-        step = "defendant and circumstances", facts = facts, assumed = assumed,
-        note = (person and not age) and "age not recorded: treated as an adult" or nil,
-    }
+    if trace then
+        local facts = { defendant_kind = a.defendant_kind, age_at_offense = age,
+                        minor = ctx.minor, elderly = ctx.elderly }
+        for i = 1, #CIRCS do facts[CIRCS[i]] = ctx[CIRCS[i]] end
+        trace[#trace + 1] = {
+            step = "defendant and circumstances", facts = facts, assumed = assumed,
+            note = (person and not age) and "age not recorded: treated as an adult" or nil,
+        }
+    end
     return assumed ~= nil
 end
 
-function evaluate(case)
+-- explain: build the trace (the nightly run asks for none; `explain`
+-- replays a case with one). The result must not depend on it.
+function evaluate(case, explain)
     local off = OFFENSES[case.offense]
     if off == nil then return err("unknown offense '" .. tostring(case.offense) .. "'") end
     local acts = case.acts
     if #acts == 0 then return err("the charge has no acts") end
     local person = acts[1].defendant_kind == "person"
-    local trace = {}
+    local trace = explain and {} or nil
 
     -- screen and accumulate
     local included, f, assumed, accumulated, valid

@@ -98,7 +98,11 @@ refused() {
 done_run=$(q -c "SELECT max(id) FROM sentencer.run WHERE state = 'done'")
 one='[{"charge_id": 1, "facts_rev": 1, "status": "ok", "recommended_kind": "exempt"}]'
 refused "SELECT sentencer.store($done_run, 'guess', '$one')" "token is not its own"
-refused "SELECT sentencer.run_end($done_run, 'guess', 'failed', NULL, 'forged')" "token is not its own"
+refused "SELECT sentencer.run_end($done_run, 'guess', 'failed', NULL, 'forged', NULL)" "token is not its own"
+# A run references a stored rule set, and a stored rule set is what its id
+# says: files that do not hash to the id are refused.
+refused "SELECT sentencer.run_begin('forger', 1, 'forged-rules', 1)" "foreign key"
+refused "SELECT sentencer.rule_set_register('0123456789abcdef', '{MANIFEST,x.lua}', '{\\\\x0a,\\\\x0a}', 'forged', 1, 0)" "does not hash to its id"
 refused "SELECT * FROM sentencer.claim($done_run, 'guess', 10, 0)" "token is not its own"
 # With a run of its own (token in hand), it still cannot write for a charge
 # already evaluated with that rule set, nor at a stale facts revision.
@@ -112,7 +116,7 @@ SELECT sentencer.store(:run, :'token',
 SQL
 refused "$(cat "$TMPDIR/own.sql")" "already evaluated"
 cat >"$TMPDIR/stale.sql" <<SQL
-SELECT run_id AS run, token FROM sentencer.run_begin('forger', 1, 'forged-rules', 1) \gset
+SELECT run_id AS run, token FROM sentencer.run_begin('forger', 1, '$rs', 1) \gset
 SELECT sentencer.store(:run, :'token',
        '[{"charge_id": $charge, "facts_rev": $((rev - 1)), "status": "ok", "recommended_kind": "exempt"}]');
 SQL

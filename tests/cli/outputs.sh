@@ -15,7 +15,8 @@ out=$TMPDIR/out
 $S migrate
 $S import "$TMPDIR/cases.csv" 2>"$TMPDIR/import.log"
 # Run 1 evaluates part of the cases, with a byte-order mark; run 2 the
-# rest, without; run 3 evaluates nothing and suppresses at K = 25.
+# rest, without; run 3 has nothing to do and writes no files; run 2's files
+# are written again, suppressed at K = 25.
 rc=0
 $S run "${R[@]}" --out "$out" --excel --limit 1200 2>"$TMPDIR/run1.log" || rc=$?
 [ "$rc" -le 1 ] || { cat "$TMPDIR/run1.log"; exit 1; }
@@ -25,15 +26,19 @@ $S run "${R[@]}" --out "$out" 2>"$TMPDIR/run2.log" || rc=$?
 rc=0
 $S run "${R[@]}" --out "$out" --min-cell 25 2>"$TMPDIR/run3.log" || rc=$?
 [ "$rc" -le 1 ] || { cat "$TMPDIR/run3.log"; exit 1; }
-grep -q ': 0 evaluated, ' "$TMPDIR/run3.log" || { cat "$TMPDIR/run3.log"; exit 1; }
+grep -q ': nothing to do; outputs of run [0-9]* are current' "$TMPDIR/run3.log" ||
+    { cat "$TMPDIR/run3.log"; exit 1; }
+run2=$(ls "$out" | sort -n | tail -1)
+$S outputs --run "$run2" --out "$TMPDIR/again" --min-cell 25 2>"$TMPDIR/again.log" ||
+    { cat "$TMPDIR/again.log"; exit 1; }
 $S export --out "$TMPDIR/current.csv"
 $S run --min-cell 0 >/dev/null 2>&1 && { echo "--min-cell 0 accepted"; exit 1; }
 
 runs=$(ls "$out" | sort -n)
 set -- $runs
-[ $# -eq 3 ] || { echo "expected 3 run folders, got: $runs"; exit 1; }
+[ $# -eq 2 ] || { echo "expected 2 run folders, got: $runs"; exit 1; }
 
-python3 - "$TMPDIR/cases.csv" "$TMPDIR/current.csv" "$out/$1" "$out/$2" "$out/$3" <<'PY'
+python3 - "$TMPDIR/cases.csv" "$TMPDIR/current.csv" "$out/$1" "$out/$2" "$TMPDIR/again/$2" <<'PY'
 import csv, io, math, os, sys
 from collections import defaultdict
 from decimal import Decimal, ROUND_HALF_UP
@@ -212,7 +217,7 @@ case_nos = {a["case_no"] for a in acts}
 got = [r["case_no"] for r in f1["recommendations.csv"][1] + f2["recommendations.csv"][1]]
 if sorted(got) != sorted(r["case_no"] for r in recs):
     fail("runs 1 and 2 together do not hold every recommendation once")
-if len(f1["recommendations.csv"][1]) != 1200 or f3["recommendations.csv"][1]:
+if len(f1["recommendations.csv"][1]) != 1200 or f3["recommendations.csv"][1] != f2["recommendations.csv"][1]:
     fail("recommendations.csv is not the run's own")
 if not any("刑初" in c for c in got) or not set(got) <= case_nos:
     fail("case numbers changed on the way (Chinese characters lost?)")

@@ -10,6 +10,7 @@
  */
 #include "case.h"
 #include "db.h"
+#include "sha256.h"
 #include "value.h"
 
 #include <setjmp.h>
@@ -157,6 +158,37 @@ static void import_rejects_a_key_repeated_in_one_file_by_line(void **state)
             fail_msg("%s: %s (%s)", #call, err.msg, err.detail);                                   \
     } while (0)
 
+/* A one-file rule set whose file holds tag: the database checks that a
+ * rule set hashes to its id, so its id is computed as rules.c does. */
+struct fake_rules {
+    char id[17];
+    const char *names[2], *data[2];
+    size_t lens[2];
+    struct db_rule_set rs;
+};
+
+static const struct db_rule_set *fake_rules(struct fake_rules *f, const char *tag)
+{
+    struct sha256 sha;
+    char hex[65];
+
+    f->names[0] = "MANIFEST";
+    f->names[1] = "x.lua";
+    f->data[0] = "x.lua\n";
+    f->data[1] = tag;
+    f->lens[0] = strlen(f->data[0]);
+    f->lens[1] = strlen(tag);
+    sha256_init(&sha);
+    sha256_update(&sha, f->data[0], f->lens[0]);
+    sha256_update(&sha, "x.lua", 6);
+    sha256_update(&sha, tag, f->lens[1]);
+    sha256_hex(&sha, hex);
+    memcpy(f->id, hex, 16);
+    f->id[16] = '\0';
+    f->rs = (struct db_rule_set){f->id, 2, f->names, f->data, f->lens, NULL, -1, -1};
+    return &f->rs;
+}
+
 static void store_chunk(struct db *db, const struct db_run *run, struct charge *cs, size_t n,
                         const char *rs)
 {
@@ -214,10 +246,11 @@ static void two_connections_claim_disjoint_chunks_and_history_is_kept(void **sta
     struct db_run one, two;
     struct err err;
     struct counter cnt = {0, {{0}}, true};
+    struct fake_rules r1, r2;
 
     (void)state;
     err_clear(&err);
-    if (db_run_begin(a, "rs-one", 2, &one, &err) != ST_OK)
+    if (db_run_begin(a, fake_rules(&r1, "rs-one"), 2, &one, &err) != ST_OK)
         fail_msg("run_begin: %s", err.msg);
     /* Three charges are pending (from the import tests). Connection a holds
      * two; b gets only what a did not lock. */
@@ -227,18 +260,18 @@ static void two_connections_claim_disjoint_chunks_and_history_is_kept(void **sta
     assert_int_equal(nb, 1);
     for (size_t i = 0; i < na; i++)
         assert_true(ca[i].id != cb[0].id);
-    store_chunk(a, &one, ca, na, "rs-one");
-    store_chunk(b, &one, cb, nb, "rs-one");
+    store_chunk(a, &one, ca, na, r1.id);
+    store_chunk(b, &one, cb, nb, r1.id);
     /* Nothing pending for the same rule set. */
     MUST(db_claim(a, &one, 10, &ca, &na, &err));
     assert_int_equal(na, 0);
-    MUST(db_run_end(a, &one, "done", NULL, NULL, &err));
+    MUST(db_run_end(a, &one, "done", NULL, NULL, 0, &err));
     /* A run with a new rule set finds every charge pending again; the old
      * recommendations stay as history. */
-    MUST(db_run_begin(a, "rs-two", 1, &two, &err));
+    MUST(db_run_begin(a, fake_rules(&r2, "rs-two"), 1, &two, &err));
     MUST(db_claim(a, &two, 10, &ca, &na, &err));
     assert_int_equal(na, 3);
-    store_chunk(a, &two, ca, na, "rs-two");
+    store_chunk(a, &two, ca, na, r2.id);
     MUST(db_each_rec(a, 0, count_rec, &cnt, &err));
     assert_int_equal(cnt.n, 3);
     assert_true(cnt.sorted);
@@ -248,7 +281,7 @@ static void two_connections_claim_disjoint_chunks_and_history_is_kept(void **sta
     cnt.n = 0;
     MUST(db_each_rec(a, two.id, count_rec, &cnt, &err));
     assert_int_equal(cnt.n, 3);
-    MUST(db_run_end(a, &two, "done", NULL, NULL, &err));
+    MUST(db_run_end(a, &two, "done", NULL, NULL, 0, &err));
     db_close(a);
     db_close(b);
 }
@@ -265,14 +298,15 @@ static void store_refuses_forged_stale_and_repeated_chunks(void **state)
     struct db_run run, forged;
     struct rec rec = {0};
     struct err err;
+    struct fake_rules r3;
 
     (void)state;
     err_clear(&err);
-    MUST(db_run_begin(a, "rs-three", 1, &run, &err));
+    MUST(db_run_begin(a, fake_rules(&r3, "rs-three"), 1, &run, &err));
     MUST(db_claim(a, &run, 1, &cs, &n, &err));
     assert_int_equal(n, 1);
     rec_set_text(&rec, R_STATUS, "ok");
-    rec_set_text(&rec, R_RULE_SET, "rs-three");
+    rec_set_text(&rec, R_RULE_SET, r3.id);
 
     forged = run;
     forged.token[0] = forged.token[0] == 'a' ? 'b' : 'a';
@@ -301,7 +335,7 @@ static void store_refuses_forged_stale_and_repeated_chunks(void **state)
     free(cs);
 
     /* An ended run writes nothing more. */
-    MUST(db_run_end(a, &run, "done", NULL, NULL, &err));
+    MUST(db_run_end(a, &run, "done", NULL, NULL, 0, &err));
     assert_int_equal(db_claim(a, &run, 1, &cs, &n, &err), ST_EDB);
     assert_non_null(strstr(err.msg, "not running"));
     rec_fini(&rec);

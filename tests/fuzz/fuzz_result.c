@@ -956,7 +956,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     top = lua_gettop(L);
     in_reader = true;
-    ok = rules_api_read_rec(L, -1, &rec, msg, sizeof msg);
+    ok = rules_api_read_rec(L, -1, true, &rec, msg, sizeof msg);
     in_reader = false;
     if (lua_gettop(L) != top)
         broken("stack", "the Lua stack changed", NULL);

@@ -876,17 +876,18 @@ static void finalizers_are_refused_so_they_cannot_escape_the_budget(void **state
     /* Lua runs __gc with hooks off: a looping one would hang the host; it
      * clears weak tables in one step no hook interrupts. setmetatable
      * installs a copy, so neither can be added to the metatable later. */
-    one_file(f, OK_FN "function evaluate(c)\n"
-                      "  local mt = {__index = function() return 0 end}\n"
-                      "  local t = setmetatable({}, mt)\n"
-                      "  assert(t.anything == 0 and getmetatable(t).__index == mt.__index, 'works')\n"
-                      "  mt.__mode = 'k'\n"
-                      "  assert(getmetatable(t).__mode == nil, 'a copy')\n"
-                      "  if c.acts[1].helped_parties == 1 then return ok() end\n"
-                      "  if c.acts[1].helped_parties == 2 then setmetatable({}, {__mode = 'k'}) end\n"
-                      "  setmetatable({}, {__gc = function() while true do end end})\n"
-                      "  return ok()\n"
-                      "end\n");
+    one_file(f,
+             OK_FN "function evaluate(c)\n"
+                   "  local mt = {__index = function() return 0 end}\n"
+                   "  local t = setmetatable({}, mt)\n"
+                   "  assert(t.anything == 0 and getmetatable(t).__index == mt.__index, 'works')\n"
+                   "  mt.__mode = 'k'\n"
+                   "  assert(getmetatable(t).__mode == nil, 'a copy')\n"
+                   "  if c.acts[1].helped_parties == 1 then return ok() end\n"
+                   "  if c.acts[1].helped_parties == 2 then setmetatable({}, {__mode = 'k'}) end\n"
+                   "  setmetatable({}, {__gc = function() while true do end end})\n"
+                   "  return ok()\n"
+                   "end\n");
     load_ok(f);
     eval(f);
     assert_case_error(f, "rules.lua:10:", "__gc", NULL);
