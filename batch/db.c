@@ -706,13 +706,20 @@ static const char *const sql_dups =
     " SELECT line, min(line) OVER (PARTITION BY case_no, defendant_no, offense, act_no)"
     "  AS first_line FROM pg_temp.import_stage) d"
     " WHERE line <> first_line ORDER BY line";
+static const char *const sql_any_dups =
+    "SELECT EXISTS (SELECT FROM pg_temp.import_stage"
+    " GROUP BY case_no, defendant_no, offense, act_no HAVING count(*) > 1)";
 static const char *const sql_dups_delete =
     "DELETE FROM pg_temp.import_stage WHERE line IN (SELECT line FROM ("
     " SELECT line, min(line) OVER (PARTITION BY case_no, defendant_no, offense, act_no)"
     "  AS first_line FROM pg_temp.import_stage) d WHERE line <> first_line)";
+/* Only the keys not stored yet (an anti-join): ON CONFLICT alone would try,
+ * and fail, to insert every stored charge again. */
 static const char *const sql_new_charges =
     "INSERT INTO sentencer.charge (case_no, defendant_no, offense)"
-    " SELECT DISTINCT case_no, defendant_no, offense FROM pg_temp.import_stage"
+    " SELECT DISTINCT s.case_no, s.defendant_no, s.offense FROM pg_temp.import_stage s"
+    " WHERE NOT EXISTS (SELECT FROM sentencer.charge c WHERE c.case_no = s.case_no"
+    "  AND c.defendant_no = s.defendant_no AND c.offense = s.offense)"
     " ON CONFLICT DO NOTHING";
 /* Rows that are new or differ from what is stored: sql_changed (built from
  * the field table, see build_sql) compares the typed columns row against
@@ -799,9 +806,17 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
     }
     if ((st = copy_end(db, "loading the import stage", err)) != ST_OK)
         goto fail;
-    if ((st = exec_params(db, sql_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
+    /* Repeated keys are rare: a hash aggregate says whether there are any
+     * before the window query sorts the stage to name them. */
+    if ((st = exec_params(db, sql_any_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
         goto fail;
-    for (int i = 0; i < PQntuples(res); i++) {
+    bool any = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    res = NULL;
+    if (any &&
+        (st = exec_params(db, sql_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
+        goto fail;
+    for (int i = 0; res && i < PQntuples(res); i++) {
         stats->duplicates++;
         if (on_dup)
             on_dup(ud, strtol_or0(PQgetvalue(res, i, 0)), strtol_or0(PQgetvalue(res, i, 1)));

@@ -12,6 +12,7 @@
 #include "value.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,11 @@ int main(int argc, char **argv)
     long v;
     int c;
 
+    /* Every chunk allocates and frees the same large blocks (query results,
+     * the batch sent back): keep them in the heap instead of mapping and
+     * unmapping them each time (page faults were a fifth of a run's time). */
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
     err_clear(&err);
     ctx.opt.db.lock_timeout_ms = DB_LOCK_TIMEOUT_MS;
     ctx.opt.db.statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;

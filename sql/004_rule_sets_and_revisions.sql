@@ -151,23 +151,37 @@ $$;
 CREATE INDEX run_covers_generation ON sentencer.run (covers_generation)
     WHERE covers_generation IS NOT NULL;
 
+-- ---- charges updated in place --------------------------------------------
+
+-- store() marks each charge evaluated. The partial index on "facts pending"
+-- named evaluated_rev in its predicate, so every such update wrote a new
+-- entry into all three indexes of charge; without it (a run with nothing to
+-- do no longer looks for pending charges) the update changes no indexed
+-- column and stays on its page (a HOT update), given room there.
+DROP INDEX sentencer.charge_facts_pending;
+ALTER TABLE sentencer.charge SET (fillfactor = 80);
+
 -- ---- job functions, new versions ----------------------------------------
 
--- store() no longer keeps the trace.
+-- store() no longer keeps the trace, and reads the chunk's JSON once (into an
+-- array of rows) instead of once per statement.
 CREATE OR REPLACE FUNCTION sentencer.store(p_run bigint, p_token text, p_recs jsonb)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r sentencer.run := sentencer.run_check(p_run, p_token);
+    recs sentencer.recommendation[];
     ids bigint[];
     bad record;
     n bigint;
     nerr bigint;
 BEGIN
+    SELECT array_agg(x ORDER BY x.charge_id) INTO recs
+    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x;
     SELECT array_agg(x.charge_id ORDER BY x.charge_id), count(*),
            count(*) FILTER (WHERE x.status = 'error')
     INTO ids, n, nerr
-    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x;
+    FROM unnest(recs) x;
     IF n = 0 THEN
         RETURN;
     END IF;
@@ -176,7 +190,7 @@ BEGIN
            c.evaluated_rev, c.evaluated_rule_set,
            count(*) OVER (PARTITION BY x.charge_id) AS times
     INTO bad
-    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x
+    FROM unnest(recs) x
     LEFT JOIN sentencer.charge c ON c.id = x.charge_id
     ORDER BY (c.id IS NULL) DESC, (x.facts_rev IS DISTINCT FROM c.facts_rev) DESC,
              (c.evaluated_rev = c.facts_rev AND c.evaluated_rule_set = r.rule_set) DESC,
@@ -211,14 +225,14 @@ BEGIN
            x.probation_min_months, x.probation_max_months, x.recommended_fine_fen,
            x.ban_eligible, x.ban_min_years, x.ban_max_years, x.ban_recommended_years,
            x.injunction_eligible, x.review_flags, x.citations, r.rule_set
-    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x
+    FROM unnest(recs) x
     ORDER BY x.charge_id;
     UPDATE sentencer.charge c SET evaluated_rev = x.facts_rev, evaluated_rule_set = r.rule_set
-    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x
+    FROM unnest(recs) x
     WHERE c.id = x.charge_id;
     INSERT INTO sentencer.run_error (run_id, charge_id, message)
     SELECT p_run, x.charge_id, x.error
-    FROM jsonb_populate_recordset(NULL::sentencer.recommendation, p_recs) x
+    FROM unnest(recs) x
     WHERE x.status = 'error' ORDER BY x.charge_id;
     UPDATE sentencer.run SET evaluated = evaluated + n, errors = errors + nerr
     WHERE id = p_run AND state = 'running';
