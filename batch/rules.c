@@ -322,24 +322,28 @@ static enum status read_file(const char *path, struct buf *out, struct err *err)
     return ST_OK;
 }
 
-/* Compile and run one rule file in the sandbox. */
-static enum status load_file(struct rules *r, const char *path, const struct buf *src,
-                             struct err *err)
+/* Compile and run one rule file in the sandbox. Its chunk is named by the
+ * file name alone, so that messages (stored with a case's error) are the
+ * same whichever folder, or the database, the rule set was loaded from: a
+ * replay must give the stored result. path (the folder too) is for the
+ * messages of a failed load. */
+static enum status load_file(struct rules *r, const char *name, const char *path,
+                             const struct buf *src, struct err *err)
 {
     lua_State *L = r->L;
     char chunkname[1024];
     int st;
 
-    snprintf(chunkname, sizeof chunkname, "@%s", path);
+    snprintf(chunkname, sizeof chunkname, "@%s", name);
     st = luaL_loadbufferx(L, src->data ? src->data : "", src->len, chunkname, "t"); /* +1 */
     if (st != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
-        if (strstr(msg, base))
+        if (strstr(msg, name))
             err_set(err, ST_ERULES, "rule file does not compile: %s", msg);
         else /* e.g. bytecode refused: Lua's message names no file */
-            err_set(err, ST_ERULES, "rule file does not compile: %s: %s", path, msg);
+            err_set(err, ST_ERULES, "rule file does not compile: %s: %s", name, msg);
+        err_detail(err, "the file: %s", path);
         err_hint(err, "Fix the rule file; nothing was written.");
         lua_pop(L, 1); /* remove message */
         return ST_ERULES;
@@ -350,6 +354,7 @@ static enum status load_file(struct rules *r, const char *path, const struct buf
     st = protected_call(r, 0, 0, LOAD_FACTOR);
     if (st != LUA_OK) {
         err_set(err, ST_ERULES, "rule file fails to load: %s", lua_tostring(L, -1));
+        err_detail(err, "the file: %s", path);
         err_hint(err, "Fix the rule file; nothing was written.");
         lua_pop(L, 1); /* remove message */
         return ST_ERULES;
@@ -472,7 +477,7 @@ static enum status load_kept(struct rules *r, const char *prefix, const char *wh
             snprintf(path, sizeof path, "%s", r->names[i]);
         sha256_update(&sha, r->names[i], strlen(r->names[i]) + 1);
         sha256_update(&sha, r->files[i].data, r->files[i].len);
-        if ((st = load_file(r, path, &r->files[i], err)) != ST_OK)
+        if ((st = load_file(r, r->names[i], path, &r->files[i], err)) != ST_OK)
             return st;
     }
     if (r->nfiles < 2) {

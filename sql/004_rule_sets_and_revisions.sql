@@ -16,9 +16,9 @@
 -- the SHA-256 of its MANIFEST followed, for each file the MANIFEST lists,
 -- by the file's name, a NUL byte and its content (batch/rules.c). Rows
 -- made by this migration for the rule sets of earlier runs have no sha256
--- and no files.
+-- and no files (and keep whatever id those runs recorded).
 CREATE TABLE sentencer.rule_set (
-    id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{16}$'),
+    id text PRIMARY KEY CHECK (id <> ''),
     sha256 text UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$' AND left(sha256, 16) = id),
     label text CHECK (octet_length(label) <= 200 AND label !~ '[[:cntrl:]]'),
     first_used timestamptz NOT NULL DEFAULT now(),
@@ -39,12 +39,9 @@ CREATE TABLE sentencer.rule_file (
 );
 
 INSERT INTO sentencer.rule_set (id, first_used)
-SELECT rule_set, min(started_at) FROM sentencer.run
-WHERE rule_set ~ '^[0-9a-f]{16}$'
-GROUP BY rule_set;
+SELECT rule_set, min(started_at) FROM sentencer.run GROUP BY rule_set;
 INSERT INTO sentencer.rule_set (id, first_used)
 SELECT DISTINCT rule_set, now() FROM sentencer.recommendation
-WHERE rule_set ~ '^[0-9a-f]{16}$'
 ON CONFLICT (id) DO NOTHING;
 ALTER TABLE sentencer.run ADD FOREIGN KEY (rule_set) REFERENCES sentencer.rule_set (id);
 ALTER TABLE sentencer.recommendation
@@ -67,8 +64,9 @@ DECLARE
     full_hash text;
     had_files boolean;
 BEGIN
-    IF n < 2 OR coalesce(array_length(p_names, 1), 0) <> n OR p_names[1] <> 'MANIFEST' THEN
-        RAISE EXCEPTION 'a rule set is its MANIFEST and at least one file'
+    IF p_id !~ '^[0-9a-f]{16}$' OR n < 2 OR coalesce(array_length(p_names, 1), 0) <> n
+       OR p_names[1] <> 'MANIFEST' THEN
+        RAISE EXCEPTION 'a rule set is a 16-hex-digit id, its MANIFEST and at least one file'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT sha256(p_files[1] || coalesce(string_agg(convert_to(p_names[i], 'UTF8') || '\x00'::bytea

@@ -163,6 +163,15 @@ rc=0
 [ "$rc" -eq 3 ] && grep -q 'trace: longer than 64 KiB' "$TMPDIR/explain68.log" ||
     { cat "$TMPDIR/explain68.log"; fail "explain of $c68: exit $rc, want 3 naming the trace cap"; }
 echo "explain of a case whose trace is oversized fails naming the cap"
+# 65: a rule error naming its file and line replays to the same message
+# (chunks are named by file name, wherever the rule set was loaded from).
+c65=$(q -c "SELECT case_no FROM sentencer.charge WHERE case_no ~ '65号\$' ORDER BY id LIMIT 1")
+"$S" explain "$c65" >"$TMPDIR/explain65.log" 2>&1 ||
+    { cat "$TMPDIR/explain65.log"; fail "explain of $c65 (a rule error) did not replay"; }
+grep -q 'zz_hostile.lua:[0-9]*: rules may not change OFFENSES' "$TMPDIR/explain65.log" &&
+    grep -q 'replayed: the same result as stored' "$TMPDIR/explain65.log" ||
+    { cat "$TMPDIR/explain65.log"; fail "explain of $c65"; }
+echo "a rule error naming its file and line replays to the stored message"
 
 # The same rules under another id, another chunk size and two workers.
 cp -r "$bad" "$bad-2"
