@@ -94,11 +94,27 @@ after_kill
 
 # One of two worker children killed: the other goes on, and the run ends
 # failed, saying why.
+# Both workers are held at their first store (a SHARE lock on the
+# recommendations, taken before the run starts) while one is killed: a fast
+# run could otherwise end before the kill.
+PGAPPNAME=fault_hold psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
+    -c "LOCK TABLE sentencer.recommendation IN SHARE MODE" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!
+until [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'fault_hold'
+                  AND query LIKE '%pg_sleep%'")" -gt 0 ]; do sleep 0.02; done
 start_run kill-worker --workers 2
-wait_evaluated "$pid" "$CHUNK"
+deadline=$((SECONDS + 60))
+until [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                  AND application_name = 'sentencer' AND wait_event_type = 'Lock'")" -ge 2 ]; do
+    kill -0 "$pid" 2>/dev/null || { cat "$TMPDIR/$name.log"; fail "$name: ended early"; }
+    [ $SECONDS -lt $deadline ] || fail "$name: its workers were not held within 60 s"
+    sleep 0.02
+done
 child=$(pgrep -P "$pid" | head -1)
 [ -n "$child" ] || fail "kill-worker: no worker process under $pid"
 kill -KILL "$child"
+release_run
 wait_rc "$pid"
 [ "$rc" -eq 3 ] || { cat "$TMPDIR/$name.log"; fail "$name: exit $rc, want 3"; }
 grep -q '1 of 2 workers failed' "$TMPDIR/$name.log" ||
