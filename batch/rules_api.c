@@ -254,7 +254,18 @@ static bool to_json(lua_State *L, int idx, struct buf *b, int depth, char *msg, 
             return buf_addi(b, (int64_t)lua_tointeger(L, idx)) || oom(msg, len);
         {
             double d = lua_tonumber(L, idx);
-            return (isfinite(d) ? buf_printf(b, "%.17g", d) : buf_adds(b, "null")) || oom(msg, len);
+            char num[40];
+
+            if (!isfinite(d))
+                return buf_adds(b, "null") || oom(msg, len);
+            /* The shortest form that reads back as the same number:
+             * 199999.99, not 199999.98999999999. */
+            for (int prec = 15; prec <= 17; prec++) {
+                snprintf(num, sizeof num, "%.*g", prec, d);
+                if (strtod(num, NULL) == d)
+                    break;
+            }
+            return buf_adds(b, num) || oom(msg, len);
         }
     case LUA_TSTRING: {
         size_t n;

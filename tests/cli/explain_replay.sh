@@ -34,7 +34,7 @@ grep -q 'payment settlement >= 200000 yuan -> true' "$TMPDIR/new.txt" &&
     grep -q '"payment_settled_yuan": 250000' "$TMPDIR/new.txt" ||
     { cat "$TMPDIR/new.txt"; fail "explain does not show the new amount"; }
 grep -q 'payment settlement >= 200000 yuan -> false' "$TMPDIR/old.txt" &&
-    grep -q '"payment_settled_yuan": 199999.9' "$TMPDIR/old.txt" ||
+    grep -q '"payment_settled_yuan": 199999.99}' "$TMPDIR/old.txt" ||
     { cat "$TMPDIR/old.txt"; fail "explain --run $run1 does not show the old amount"; }
 grep -q "(golden " "$TMPDIR/new.txt" || { cat "$TMPDIR/new.txt"; fail "no rule set label"; }
 echo "explain: new amount now, old amount with --run $run1, both replayed"
