@@ -1023,6 +1023,31 @@ static bool parse_db_value(const struct field_def *d, const char *s, int64_t *nu
     return *text != NULL;
 }
 
+/* Set field d of a value set (an act's or a rec's present/num/text) from
+ * its text as the database gives it; s NULL: SQL null, left absent. */
+static enum status set_from_db(const struct field_def *d, const char *s, unsigned char *present,
+                               int64_t *num, char **text, struct err *err)
+{
+    if (!s)
+        return ST_OK;
+    if (!parse_db_value(d, s, num, text))
+        return err_set(err, ST_EDB, "unexpected value in column %s: '%s'", d->name, s);
+    *present = 1;
+    return ST_OK;
+}
+
+/* The act in row `row` of res, its columns (case_fields order) from col0. */
+static enum status act_from_row(PGresult *res, int row, int col0, struct act *a, struct err *err)
+{
+    enum status st = ST_OK;
+
+    for (int f = 0; f < F__COUNT && st == ST_OK; f++)
+        st = set_from_db(&case_fields[f],
+                         PQgetisnull(res, row, col0 + f) ? NULL : PQgetvalue(res, row, col0 + f),
+                         &a->present[f], &a->num[f], &a->text[f], err);
+    return st;
+}
+
 static const char *const sql_claim =
     "SELECT id, rev FROM sentencer.claim($1::bigint, $2, $3::integer, $4::bigint)";
 
@@ -1063,15 +1088,9 @@ static enum status fill_charges(PGresult *acts, PGresult *claimed, struct charge
         }
         if (!(a = charge_add_act(&cs[*nc - 1])))
             return err_set(err, ST_ENOMEM, "out of memory");
-        for (int f = 0; f < F__COUNT; f++) {
-            if (PQgetisnull(acts, i, f + 2))
-                continue;
-            if (!parse_db_value(&case_fields[f], PQgetvalue(acts, i, f + 2), &a->num[f],
-                                &a->text[f]))
-                return err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
-                               case_fields[f].name, PQgetvalue(acts, i, f + 2));
-            a->present[f] = 1;
-        }
+        enum status st = act_from_row(acts, i, 2, a, err);
+        if (st != ST_OK)
+            return st;
     }
     if (*nc != (size_t)PQntuples(claimed))
         return err_set(err, ST_EDB, "%d charges claimed but %zu have acts", PQntuples(claimed),
@@ -1289,14 +1308,9 @@ enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, s
             if (nf != R__COUNT) {
                 st = err_set(err, ST_EDB, "unexpected recommendation row (%d fields)", nf);
             } else {
-                for (int f = 0; f < R__COUNT && st == ST_OK; f++) {
-                    if (!fields[f])
-                        continue;
-                    if (!parse_db_value(&rec_fields[f], fields[f], &r.num[f], &r.text[f]))
-                        st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
-                                     rec_fields[f].name, fields[f]);
-                    r.present[f] = 1;
-                }
+                for (int f = 0; f < R__COUNT && st == ST_OK; f++)
+                    st = set_from_db(&rec_fields[f], fields[f], &r.present[f], &r.num[f],
+                                     &r.text[f], err);
                 if (st == ST_OK && !fn(ud, &r))
                     stop = true;
             }
@@ -1362,13 +1376,8 @@ enum status db_stored_recs(struct db *db, int64_t run_id, const char *case_no,
         for (int f = 0; f < R__COUNT && st == ST_OK; f++) {
             int c = f == R_CASE_NO ? 4 : f == R_DEFENDANT_NO ? 5 : f == R_OFFENSE ? 6 : col++;
 
-            if (PQgetisnull(res, i, c))
-                continue;
-            if (!parse_db_value(&rec_fields[f], PQgetvalue(res, i, c), &v[i].rec.num[f],
-                                &v[i].rec.text[f]))
-                st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'", rec_fields[f].name,
-                             PQgetvalue(res, i, c));
-            v[i].rec.present[f] = 1;
+            st = set_from_db(&rec_fields[f], PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c),
+                             &v[i].rec.present[f], &v[i].rec.num[f], &v[i].rec.text[f], err);
         }
     }
     PQclear(res);
@@ -1404,14 +1413,7 @@ enum status db_charge_at(struct db *db, int64_t charge_id, int64_t rev, struct c
             st = err_set(err, ST_ENOMEM, "out of memory");
             break;
         }
-        for (int f = 0; f < F__COUNT && st == ST_OK; f++) {
-            if (PQgetisnull(res, i, f))
-                continue;
-            if (!parse_db_value(&case_fields[f], PQgetvalue(res, i, f), &a->num[f], &a->text[f]))
-                st = err_set(err, ST_EDB, "unexpected value in column %s: '%s'",
-                             case_fields[f].name, PQgetvalue(res, i, f));
-            a->present[f] = 1;
-        }
+        st = act_from_row(res, i, 0, a, err);
     }
     PQclear(res);
     if (st != ST_OK)

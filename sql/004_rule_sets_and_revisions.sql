@@ -128,8 +128,8 @@ INSERT INTO sentencer.facts_generation DEFAULT VALUES;
 
 -- Set when a run ended done with nothing pending for its rule set: the
 -- facts generation its outputs describe. A later run with the same rule set
--- at the same generation, after which no run has stored anything, has
--- nothing to do.
+-- at the same generation has nothing to do, unless another run has stored
+-- something since that run ended (or is running: it may).
 ALTER TABLE sentencer.run ADD COLUMN covers_generation bigint;
 
 -- The run whose outputs are current for rule set p_rule_set, or NULL when
@@ -143,8 +143,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         ORDER BY r.id DESC LIMIT 1) k
     JOIN sentencer.run r ON r.id = k.id
     WHERE r.rule_set = p_rule_set
+      -- by end time, not id: a run begun before k may store after k ended
       AND NOT EXISTS (SELECT FROM sentencer.run l
-                      WHERE l.id > k.id AND (l.evaluated > 0 OR l.state = 'running'))
+                      WHERE l.id <> k.id
+                        AND (l.state = 'running' OR (l.evaluated > 0 AND l.ended_at >= r.ended_at)))
 $$;
 CREATE INDEX run_covers_generation ON sentencer.run (covers_generation)
     WHERE covers_generation IS NOT NULL;

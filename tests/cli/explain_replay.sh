@@ -5,7 +5,8 @@
 # explain shows the new amount, explain --run <first run> the old one, both
 # replayed. A stored result that the replay does not give, or stored rule
 # files that do not hash to their id, are errors naming what differs. A run
-# with nothing pending says so and writes no files.
+# with nothing pending says so and writes no files, unless a run stored
+# something after the one whose outputs are current ended.
 set -euo pipefail
 . "$PROJECT/tests/cli/_faults.sh"
 S=$SENTENCER
@@ -92,3 +93,11 @@ grep -q "nothing to do; outputs of run [0-9]* are current" "$TMPDIR/run3.log" ||
 [ "$(q -c "SELECT state || evaluated FROM sentencer.run ORDER BY id DESC LIMIT 1")" = done0 ] ||
     fail "run 3 is not recorded done with 0 evaluated"
 echo "a run with nothing pending: recorded, no files"
+
+# A run that began before the covering one but stored after it ended (seen
+# here as the first run ending now with work) makes the next run look again.
+q -c "UPDATE sentencer.run SET ended_at = now() WHERE id = $run1"
+"$S" run "${args[@]}" 2>"$TMPDIR/run4.log" || [ $? -eq 1 ]
+grep -q "nothing to do" "$TMPDIR/run4.log" && { cat "$TMPDIR/run4.log"; fail "run 4 trusted stale outputs"; }
+grep -q ': 0 evaluated, ' "$TMPDIR/run4.log" || { cat "$TMPDIR/run4.log"; fail "run 4"; }
+echo "a run that stored after the covering run ended: the next run looks again"

@@ -183,6 +183,37 @@ diff=$(same "$bad_rs" "$bad2_rs" "true")
 [ -z "$diff" ] || fail "results depend on chunk size and worker count:"$'\n'"$diff"
 echo "chunks of 50 with one worker and of 7 with two give every charge the same result"
 
+# stop_by_sigterm NAME LIMIT WHAT RUN_OPTION...: start a run of the rule set
+# in $TMPDIR/NAME, SIGTERM it 2 s into its work; it must exit 143 within
+# LIMIT seconds, recorded interrupted, having stored nothing of its chunk.
+stop_by_sigterm() {
+    local name=$1 limit=$2 what=$3 pid t0 took
+    shift 3
+    before=$(stored)
+    "$S" run --rules "$TMPDIR/$name" --tests "$TMPDIR/tests" --out "$TMPDIR/out" "$@" \
+        >"$TMPDIR/$name.log" 2>&1 &
+    pid=$!
+    deadline=$((SECONDS + 30))
+    until [ "$(q -c "SELECT count(*) FROM sentencer.run WHERE pid = $pid AND state = 'running'")" = 1 ]; do
+        kill -0 "$pid" 2>/dev/null || { cat "$TMPDIR/$name.log"; fail "the $name run ended early"; }
+        [ $SECONDS -lt $deadline ] || fail "the $name run did not start within 30 s"
+        sleep 0.1
+    done
+    sleep 2 # well into its first chunk
+    kill -TERM "$pid"
+    t0=$(date +%s.%N)
+    wait_rc "$pid"
+    took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    [ "$rc" -eq 143 ] || { cat "$TMPDIR/$name.log"; fail "$name run after SIGTERM: exit $rc, want 143"; }
+    awk -v t="$took" -v l="$limit" 'BEGIN { exit !(t < l) }' ||
+        fail "the $name run took ${took} s to stop after SIGTERM"
+    [ "$(q -c "SELECT state FROM sentencer.run WHERE pid = $pid")" = interrupted ] ||
+        fail "the $name run is not recorded as interrupted"
+    [ "$(stored)" -eq "$before" ] || fail "the $name run stored $(($(stored) - before)) of a half chunk"
+    check_whole "after SIGTERM to the $name run"
+    echo "a run whose every case $what stopped ${took} s after SIGTERM"
+}
+
 # A rule set where every case runs until its time budget: a chunk of 500
 # would take more than a minute. SIGTERM must end the run within seconds,
 # giving up the chunk in hand.
@@ -197,28 +228,7 @@ function evaluate(case)
     return real_evaluate(case)
 end
 EOF
-before=$(stored)
-"$S" run --rules "$TMPDIR/slow" --tests "$TMPDIR/tests" --out "$TMPDIR/out" --case-time 150 \
-    >"$TMPDIR/slow.log" 2>&1 &
-pid=$!
-deadline=$((SECONDS + 30))
-until [ "$(q -c "SELECT count(*) FROM sentencer.run WHERE pid = $pid AND state = 'running'")" = 1 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$TMPDIR/slow.log"; fail "the slow run ended early"; }
-    [ $SECONDS -lt $deadline ] || fail "the slow run did not start within 30 s"
-    sleep 0.1
-done
-sleep 2 # well into its first chunk
-kill -TERM "$pid"
-t0=$(date +%s.%N)
-wait_rc "$pid"
-took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-[ "$rc" -eq 143 ] || { cat "$TMPDIR/slow.log"; fail "slow run after SIGTERM: exit $rc, want 143"; }
-awk -v t="$took" 'BEGIN { exit !(t < 5) }' || fail "the slow run took ${took} s to stop after SIGTERM"
-[ "$(q -c "SELECT state FROM sentencer.run WHERE pid = $pid")" = interrupted ] ||
-    fail "the slow run is not recorded as interrupted"
-[ "$(stored)" -eq "$before" ] || fail "the slow run stored $(($(stored) - before)) of a half chunk"
-check_whole "after SIGTERM to the slow run"
-echo "a run whose every case takes its whole time budget stopped ${took} s after SIGTERM"
+stop_by_sigterm slow 5 "takes its whole time budget" --case-time 150
 
 # Every case spends seconds in one rehash of colliding integer keys, where
 # the clock of the rules cannot stop it: the watchdog ends each worker 4 s
@@ -235,25 +245,4 @@ function evaluate(case)
     return real_evaluate(case)
 end
 EOF
-before=$(stored)
-"$S" run --rules "$TMPDIR/rehash" --tests "$TMPDIR/tests" --out "$TMPDIR/out" --workers 2 \
-    >"$TMPDIR/rehash.log" 2>&1 &
-pid=$!
-deadline=$((SECONDS + 30))
-until [ "$(q -c "SELECT count(*) FROM sentencer.run WHERE pid = $pid AND state = 'running'")" = 1 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$TMPDIR/rehash.log"; fail "the rehash run ended early"; }
-    [ $SECONDS -lt $deadline ] || fail "the rehash run did not start within 30 s"
-    sleep 0.1
-done
-sleep 2
-kill -TERM "$pid"
-t0=$(date +%s.%N)
-wait_rc "$pid"
-took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-[ "$rc" -eq 143 ] || { cat "$TMPDIR/rehash.log"; fail "rehash run after SIGTERM: exit $rc, want 143"; }
-awk -v t="$took" 'BEGIN { exit !(t < 8) }' || fail "the rehash run took ${took} s to stop after SIGTERM"
-[ "$(q -c "SELECT state FROM sentencer.run WHERE pid = $pid")" = interrupted ] ||
-    fail "the rehash run is not recorded as interrupted"
-[ "$(stored)" -eq "$before" ] || fail "the rehash run stored $(($(stored) - before)) of a half chunk"
-check_whole "after SIGTERM to the rehash run"
-echo "a run whose every case spends seconds in one rehash stopped ${took} s after SIGTERM"
+stop_by_sigterm rehash 8 "spends seconds in one rehash" --workers 2
