@@ -4,8 +4,9 @@
 #   make demo       install missing packages, build, start the private
 #                   PostgreSQL cluster, load the sample cases, run, print outputs
 #   make test       install, build with ASan+UBSan, start the cluster, run
-#                   unit tests, database tests, rule tests and CLI tests
-#   make lint       clang-format check, clang-tidy, cppcheck
+#                   unit tests, database tests, rule tests and CLI tests,
+#                   then make lint; fails when either does
+#   make lint       clang-format check, clang-tidy, cppcheck, luacheck
 #   make format     reformat the C sources
 #   make bench      benchmark (BENCH_N cases, default 1000000)
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for
@@ -132,9 +133,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo
 
-test: deps
+test:
+	@scripts/install-deps --lint
 	@$(MAKE) --no-print-directory all san fuzz-build
-	@scripts/run-tests
+	@rc=0; scripts/run-tests || rc=1; scripts/lint || rc=1; exit $$rc
 
 unit-tests: san
 	@scripts/run-tests unit
