@@ -18,173 +18,12 @@
 #include "csvout.h"
 #include "log.h"
 #include "report_html.h"
+#include "suppress.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* ----------------------------------------------------------------------
- * Files written under a temporary name, renamed when complete
- * ----------------------------------------------------------------------
- */
-
-/* A file being written: fp on tmp (created new, never through a link), in
- * the folder dirfd, renamed to name by file_close. w is NULL for a file
- * that is not CSV (report.html). path is name as the user sees it. */
-struct outfile {
-    FILE *fp;
-    struct csvout *w;
-    int dirfd;
-    char name[4096];
-    char tmp[4200];
-    char path[8300];
-};
-
-static enum status file_open(struct outfile *f, const struct out_dir *dir, const char *name,
-                             bool csv, bool excel, struct err *err)
-{
-    int fd;
-
-    memset(f, 0, sizeof *f);
-    f->dirfd = dir ? dir->fd : AT_FDCWD;
-    snprintf(f->name, sizeof f->name, "%s", name);
-    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", name, (long)getpid());
-    if (dir)
-        snprintf(f->path, sizeof f->path, "%s/%s", dir->path, name);
-    else
-        snprintf(f->path, sizeof f->path, "%s", name);
-    /* O_EXCL and O_NOFOLLOW: a file or link planted under the temporary
-     * name is refused, never written through. */
-    fd = openat(f->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 || !(f->fp = fdopen(fd, "w"))) {
-        err_set(err, ST_EIO, "could not create \"%s.tmp.%ld\": %s", f->path, (long)getpid(),
-                strerror(errno));
-        err_hint(err, errno == EEXIST ? "Something else created that file; remove it."
-                                      : "Check that the output folder is writable (--out).");
-        if (fd >= 0)
-            close(fd);
-        return ST_EIO;
-    }
-    return csv ? csvout_open(&f->w, f->fp, f->path, excel, err) : ST_OK;
-}
-
-/* Close the file; rename it into place when ok, else remove it. When ok
- * is false the caller's error stands and this returns ST_OK. */
-static enum status file_close(struct outfile *f, bool ok, struct err *err)
-{
-    enum status st = csvout_close(f->w, ok ? err : NULL);
-
-    f->w = NULL;
-    if (f->fp && ok && st == ST_OK && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
-        st = err_set(err, ST_EIO, "could not write \"%s\": %s", f->path, strerror(errno));
-    if (f->fp && fclose(f->fp) != 0 && st == ST_OK && ok)
-        st = err_set(err, ST_EIO, "could not write \"%s\": %s", f->path, strerror(errno));
-    f->fp = NULL;
-    if (ok && st == ST_OK && renameat(f->dirfd, f->tmp, f->dirfd, f->name) != 0)
-        st = err_set(err, ST_EIO, "could not rename \"%s\" into place: %s", f->path,
-                     strerror(errno));
-    if (!ok || st != ST_OK)
-        unlinkat(f->dirfd, f->tmp, 0);
-    return ok ? st : ST_OK;
-}
-
-/* Finish a file whose writing returned st: keep it when st is ST_OK. */
-static enum status file_finish(struct outfile *f, enum status st, struct err *err)
-{
-    if (st == ST_OK)
-        return file_close(f, true, err);
-    file_close(f, false, err);
-    return st;
-}
-
-/* Size of the file name in the folder of f, or -1. */
-static long long file_size(const struct outfile *f)
-{
-    struct stat sb;
-
-    return fstatat(f->dirfd, f->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? (long long)sb.st_size : -1;
-}
-
-static enum status make_dirs(const char *dir, struct err *err)
-{
-    char tmp[4096];
-
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        goto fail;
-    return ST_OK;
-fail:
-    err_set(err, ST_EIO, "could not create the folder \"%s\": %s", tmp, strerror(errno));
-    err_hint(err, "Choose a writable output folder with --out.");
-    return ST_EIO;
-}
-
-enum status output_claim_dir(const char *base, int64_t run_id, bool fresh, struct out_dir *d,
-                             struct err *err)
-{
-    char probe[64], block[4096];
-    enum status st;
-    int fd;
-
-    d->fd = -1;
-    if ((st = make_dirs(base, err)) != ST_OK)
-        return st;
-    snprintf(d->path, sizeof d->path, "%s/%" PRId64, base, run_id);
-    /* mkdir creates it or fails: a folder, file or link already there is
-     * not the run's (a run id is used once). */
-    if (mkdir(d->path, 0777) != 0 && (fresh || errno != EEXIST)) {
-        err_set(err, ST_EIO, "could not create the run's folder \"%s\": %s", d->path,
-                strerror(errno));
-        err_hint(err, errno == EEXIST ? "Something else is there already (run folders are never "
-                                        "reused); move it away, or choose another --out."
-                                      : "Choose a writable output folder with --out.");
-        return ST_EIO;
-    }
-    if ((d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-        err_set(err, ST_EIO, "could not open the run's folder \"%s\": %s", d->path,
-                strerror(errno));
-        err_hint(err, "It must be a folder, not a link to one.");
-        return ST_EIO;
-    }
-    /* A block written and synced: a read-only or full disk shows now,
-     * before the run has claimed any work. */
-    memset(block, '\n', sizeof block);
-    snprintf(probe, sizeof probe, ".probe.%ld", (long)getpid());
-    fd = openat(d->fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, block, sizeof block) != (ssize_t)sizeof block || fsync(fd) != 0) {
-        err_set(err, ST_EIO, "could not write in the run's folder \"%s\": %s", d->path,
-                strerror(errno));
-        err_hint(err, "Free some space or choose another --out; nothing was evaluated.");
-        if (fd >= 0)
-            close(fd);
-        unlinkat(d->fd, probe, 0);
-        output_dir_close(d);
-        return ST_EIO;
-    }
-    close(fd);
-    unlinkat(d->fd, probe, 0);
-    return ST_OK;
-}
-
-void output_dir_close(struct out_dir *d)
-{
-    if (d->fd >= 0)
-        close(d->fd);
-    d->fd = -1;
-}
 
 /* ----------------------------------------------------------------------
  * The files of a run and their columns
@@ -668,434 +507,40 @@ static enum status write_header(struct csvout *w, enum file_id id, struct err *e
 }
 
 /* ----------------------------------------------------------------------
- * Small-cell suppression of summary_court.csv
- *
- * Per offense, each court's row is a set of counts: the published ones
- * (defendants, errors, the five kinds) and the ones behind the shares
- * (those evaluated, those meeting the threshold and not, suspended and
- * not, ...). They are tied by equations an attacker knows: within a row
- * (defendants = evaluated + errors; evaluated = the kinds plus those with
- * no kind; evaluated = met + not met, ...) and down the courts (the courts'
- * counts add up to the offense's total in summary_offense.csv).
- *
- * 1. Primary: a row with fewer than K defendants is blanked whole; in the
- *    other rows every count from 1 to K-1 is blanked (a share when its
- *    count or the complement is). A 0 describes no one and stays.
- * 2. Complementary: on every equation, a lone blank, or blanks adding up
- *    to less than K while the total is known, get company: the cheapest
- *    other count of the equation (fewest published cells lost, then the
- *    smallest), repeated until nothing changes. A share is shown only with
- *    its denominator.
- * 3. Audit: the bounds an attacker derives equation by equation from what
- *    is shown (interval propagation to a fixed point) must leave every
- *    count from 1 to K-1 able to reach K. If not, the row is blanked whole,
- *    then the smallest other row of the offense, and 2 and 3 run again.
+ * Small-cell suppression of summary_court.csv (suppress.c), one offense's
+ * court rows at a time
  * ----------------------------------------------------------------------
  */
 
-enum var {
-    V_N,  /* defendants */
-    V_E,  /* errors */
-    V_OK, /* evaluated (status ok); not published */
-    V_K1, /* kind_fixed_term ... */
-    V_K2,
-    V_K3,
-    V_K4,
-    V_K5, /* ... kind_exempt */
-    V_K0, /* evaluated with no recommended kind; not published */
-    V_T,  /* threshold met; published through share_threshold_met */
-    V_NT, /* not met */
-    V_S,  /* suspended */
-    V_NS,
-    V_B, /* ban eligible */
-    V_NB,
-    V_J, /* injunction eligible */
-    V_NJ,
-    V__COUNT
+/* The result column of each count and the published column of each
+ * statistic. */
+static const char *const count_cols[SUP__NCOUNTS] = {
+    [SUP_DEFENDANTS] = "defendants",
+    [SUP_ERRORS] = "errors",
+    [SUP_EVALUATED] = "n_ok",
+    [SUP_FIXED_TERM] = "kind_fixed_term",
+    [SUP_DETENTION] = "kind_detention",
+    [SUP_SURVEILLANCE] = "kind_surveillance",
+    [SUP_FINE_ONLY] = "kind_fine_only",
+    [SUP_EXEMPT] = "kind_exempt",
+    [SUP_THRESHOLD_MET] = "n_threshold_met",
+    [SUP_SUSPENDED] = "n_suspended",
+    [SUP_BAN_ELIGIBLE] = "n_ban_eligible",
+    [SUP_INJUNCTION_ELIGIBLE] = "n_injunction_eligible",
 };
-
-/* The result column of each count; NULL: derived (see sup_load). */
-static const char *const var_cols[V__COUNT] = {
-    [V_N] = "defendants",       [V_E] = "errors",          [V_OK] = "n_ok",
-    [V_K1] = "kind_fixed_term", [V_K2] = "kind_detention", [V_K3] = "kind_surveillance",
-    [V_K4] = "kind_fine_only",  [V_K5] = "kind_exempt",    [V_T] = "n_threshold_met",
-    [V_S] = "n_suspended",      [V_B] = "n_ban_eligible",  [V_J] = "n_injunction_eligible",
+static const char *const stat_cols[SUP__NSTATS] = {
+    [SUP_STAT_DEFENDANTS] = "defendants",
+    [SUP_STAT_ERRORS] = "errors",
+    [SUP_STAT_FIXED_TERM] = "kind_fixed_term",
+    [SUP_STAT_DETENTION] = "kind_detention",
+    [SUP_STAT_SURVEILLANCE] = "kind_surveillance",
+    [SUP_STAT_FINE_ONLY] = "kind_fine_only",
+    [SUP_STAT_EXEMPT] = "kind_exempt",
+    [SUP_STAT_SHARE_THRESHOLD_MET] = "share_threshold_met",
+    [SUP_STAT_SHARE_SUSPENDED] = "share_suspended",
+    [SUP_STAT_SHARE_BAN_ELIGIBLE] = "share_ban_eligible",
+    [SUP_STAT_SHARE_INJUNCTION_ELIGIBLE] = "share_injunction_eligible",
 };
-
-/* The published statistic that shows a count; NULL: not published. */
-static const char *const var_stat[V__COUNT] = {
-    [V_N] = "defendants",
-    [V_E] = "errors",
-    [V_K1] = "kind_fixed_term",
-    [V_K2] = "kind_detention",
-    [V_K3] = "kind_surveillance",
-    [V_K4] = "kind_fine_only",
-    [V_K5] = "kind_exempt",
-    [V_T] = "share_threshold_met",
-    [V_NT] = "share_threshold_met",
-    [V_S] = "share_suspended",
-    [V_NS] = "share_suspended",
-    [V_B] = "share_ban_eligible",
-    [V_NB] = "share_ban_eligible",
-    [V_J] = "share_injunction_eligible",
-    [V_NJ] = "share_injunction_eligible",
-};
-
-/* The equations within a row: total = sum of members. */
-static const struct {
-    enum var total;
-    int nmembers;
-    enum var members[6];
-} row_eqs[] = {
-    {V_N, 2, {V_OK, V_E}},  {V_OK, 6, {V_K0, V_K1, V_K2, V_K3, V_K4, V_K5}},
-    {V_OK, 2, {V_T, V_NT}}, {V_OK, 2, {V_S, V_NS}},
-    {V_OK, 2, {V_B, V_NB}}, {V_OK, 2, {V_J, V_NJ}},
-};
-#define NROW_EQS NELEM(row_eqs)
-
-/* A share's two counts: blanked together (the share shows both). */
-static const enum var share_pairs[][2] = {{V_T, V_NT}, {V_S, V_NS}, {V_B, V_NB}, {V_J, V_NJ}};
-
-struct sup_row {
-    long long val[V__COUNT];
-    bool blank[V__COUNT];
-    bool whole;    /* every statistic blanked */
-    int table_row; /* row of the summaries result */
-};
-
-/* One offense's rows. Terms address counts as row * V__COUNT + var. */
-struct sup {
-    struct sup_row *rows;
-    int n;
-    long long k;
-    long long total[V__COUNT]; /* the offense's totals: known to everyone */
-};
-
-#define SUP_INF (1LL << 52)
-
-static bool sup_sensitive(const struct sup *s, long long v)
-{
-    return v >= 1 && v < s->k;
-}
-
-static void sup_load(struct sup_row *r, const struct db_table *t, int row)
-{
-    memset(r, 0, sizeof *r);
-    r->table_row = row;
-    for (int v = 0; v < V__COUNT; v++)
-        if (var_cols[v])
-            r->val[v] = cell_num(t, row, var_cols[v]);
-    r->val[V_K0] = r->val[V_OK];
-    for (int v = V_K1; v <= V_K5; v++)
-        r->val[V_K0] -= r->val[v];
-    r->val[V_NT] = r->val[V_OK] - r->val[V_T];
-    r->val[V_NS] = r->val[V_OK] - r->val[V_S];
-    r->val[V_NB] = r->val[V_OK] - r->val[V_B];
-    r->val[V_NJ] = r->val[V_OK] - r->val[V_J];
-}
-
-/* Published cells lost by blanking count v of row r (with what it drags
- * along: the shares go with their denominator). */
-static int sup_cost(const struct sup_row *r, enum var v)
-{
-    if (v == V_OK) {
-        int cost = 0;
-
-        for (int p = 0; p < NELEM(share_pairs); p++)
-            cost += !r->blank[share_pairs[p][0]];
-        return cost;
-    }
-    return var_stat[v] && !r->blank[v] ? 1 : 0;
-}
-
-/* Blank v in row r with its couplings; true when something changed. */
-static bool sup_blank(struct sup_row *r, enum var v)
-{
-    bool changed = !r->blank[v];
-
-    r->blank[v] = true;
-    for (int p = 0; p < NELEM(share_pairs); p++) {
-        bool pair = r->blank[share_pairs[p][0]] || r->blank[share_pairs[p][1]] || r->blank[V_OK];
-        for (int i = 0; i < 2; i++) {
-            if (pair && !r->blank[share_pairs[p][i]]) {
-                r->blank[share_pairs[p][i]] = true;
-                changed = true;
-            }
-        }
-    }
-    return changed;
-}
-
-static bool sup_blank_row(struct sup_row *r)
-{
-    bool changed = !r->whole;
-
-    r->whole = true;
-    for (int v = 0; v < V__COUNT; v++)
-        changed |= sup_blank(r, (enum var)v);
-    return changed;
-}
-
-/* The line rule on one equation, given as counts (row * V__COUNT + var):
- * with has_total_var, terms[0] is the total and the others its members;
- * without, the total is the offense's, known to everyone. A lone blank
- * that hides something, or blanked members adding up to less than K under
- * a known total, get one more blank. Returns true when it blanked one. */
-static bool sup_line(struct sup *s, const int *terms, int nterms, bool has_total_var)
-{
-    int nblank = 0;
-    long long sum = 0, hidden = 0;
-    bool total_known = !has_total_var;
-    int best = -1, best_cost = 0;
-    long long best_val = 0;
-    bool best_reaches = false;
-
-    for (int i = 0; i < nterms; i++) {
-        const struct sup_row *r = &s->rows[terms[i] / V__COUNT];
-        int v = terms[i] % V__COUNT;
-
-        if (has_total_var && i == 0) {
-            if (r->blank[v]) {
-                nblank++;
-                hidden += r->val[v];
-            } else {
-                total_known = true;
-            }
-            continue;
-        }
-        if (r->blank[v]) {
-            nblank++;
-            sum += r->val[v];
-            hidden += r->val[v];
-        }
-    }
-    if (hidden == 0)
-        return false; /* nothing hidden, or only zeros, which describe no one */
-    if (nblank > 1 && !(total_known && sum < s->k))
-        return false;
-    for (int i = 0; i < nterms; i++) {
-        struct sup_row *r = &s->rows[terms[i] / V__COUNT];
-        enum var v = (enum var)(terms[i] % V__COUNT);
-        long long val = r->val[v];
-        int cost;
-        bool reaches;
-
-        if (r->blank[v] || val <= 0)
-            continue; /* a 0 adds no uncertainty */
-        cost = sup_cost(r, v);
-        reaches = sum + val >= s->k;
-        /* Prefer what protects enough, then fewest cells lost, then the
-         * smallest count (when it reaches K) or the largest (when not). */
-        if (best < 0 || (reaches && !best_reaches) ||
-            (reaches == best_reaches &&
-             (cost < best_cost ||
-              (cost == best_cost && (reaches ? val < best_val : val > best_val))))) {
-            best = i;
-            best_cost = cost;
-            best_val = val;
-            best_reaches = reaches;
-        }
-    }
-    if (best < 0)
-        return false; /* left to the audit */
-    return sup_blank(&s->rows[terms[best] / V__COUNT], (enum var)(terms[best] % V__COUNT));
-}
-
-/* Apply the line rule to every equation until nothing changes. */
-static void sup_complement(struct sup *s)
-{
-    int *terms = malloc(sizeof *terms * (size_t)(s->n > 8 ? s->n : 8));
-    bool changed = true;
-
-    if (!terms)
-        return; /* the audit then blanks whole rows */
-    while (changed) {
-        changed = false;
-        for (int r = 0; r < s->n; r++) {
-            for (int e = 0; e < NROW_EQS; e++) {
-                int t[8], n = 0;
-
-                t[n++] = r * V__COUNT + (int)row_eqs[e].total;
-                for (int m = 0; m < row_eqs[e].nmembers; m++)
-                    t[n++] = r * V__COUNT + (int)row_eqs[e].members[m];
-                changed |= sup_line(s, t, n, true);
-            }
-        }
-        for (int v = 0; v < V__COUNT; v++) {
-            for (int r = 0; r < s->n; r++)
-                terms[r] = r * V__COUNT + v;
-            changed |= sup_line(s, terms, s->n, false);
-        }
-    }
-    free(terms);
-}
-
-/* Tighten [lo, hi] of the counts of one equation sum(coef * x) = b.
- * Infinite bounds are +-SUP_INF. Returns true when a bound moved. */
-static bool sup_propagate(long long *lo, long long *hi, const int *terms, const int *coef, int n,
-                          long long b)
-{
-    long long min_sum = 0, max_sum = 0;
-    int min_inf = 0, max_inf = 0;
-    bool changed = false;
-
-    for (int i = 0; i < n; i++) {
-        int x = terms[i];
-        long long cmin = coef[i] > 0 ? lo[x] : -hi[x];
-        long long cmax = coef[i] > 0 ? hi[x] : -lo[x];
-
-        if (cmin <= -SUP_INF)
-            min_inf++;
-        else
-            min_sum += cmin;
-        if (cmax >= SUP_INF)
-            max_inf++;
-        else
-            max_sum += cmax;
-    }
-    for (int i = 0; i < n; i++) {
-        int x = terms[i];
-        long long cmin = coef[i] > 0 ? lo[x] : -hi[x];
-        long long cmax = coef[i] > 0 ? hi[x] : -lo[x];
-        bool rest_min_inf = min_inf - (cmin <= -SUP_INF) > 0;
-        bool rest_max_inf = max_inf - (cmax >= SUP_INF) > 0;
-        long long rest_min = min_sum - (cmin <= -SUP_INF ? 0 : cmin);
-        long long rest_max = max_sum - (cmax >= SUP_INF ? 0 : cmax);
-        /* coef * x = b - rest, rest in [rest_min, rest_max] */
-        long long a_lo = rest_max_inf ? -SUP_INF : b - rest_max;
-        long long a_hi = rest_min_inf ? SUP_INF : b - rest_min;
-        long long new_lo = coef[i] > 0 ? a_lo : (a_hi >= SUP_INF ? -SUP_INF : -a_hi);
-        long long new_hi = coef[i] > 0 ? a_hi : (a_lo <= -SUP_INF ? SUP_INF : -a_lo);
-
-        if (new_lo > lo[x] && new_lo > -SUP_INF) {
-            lo[x] = new_lo;
-            changed = true;
-        }
-        if (new_hi < hi[x] && new_hi < SUP_INF) {
-            hi[x] = new_hi;
-            changed = true;
-        }
-    }
-    return changed;
-}
-
-/* The attacker's view: the bounds of every count from what is shown, the
- * offense totals and the row's existence (defendants >= 1). Returns the
- * term of an exposed count from 1 to K-1, -1 when there is none, -2 when
- * out of memory. */
-static int sup_audit(const struct sup *s)
-{
-    size_t nv = (size_t)(s->n > 0 ? s->n : 1) * V__COUNT;
-    long long *lo = malloc(sizeof *lo * nv), *hi = malloc(sizeof *hi * nv);
-    int *terms = malloc(sizeof *terms * (size_t)(s->n + 8));
-    int *coef = malloc(sizeof *coef * (size_t)(s->n + 8));
-    int found = -2;
-    bool changed = true;
-
-    if (s->n == 0 || !lo || !hi || !terms || !coef) {
-        found = s->n == 0 ? -1 : -2;
-        goto done;
-    }
-    for (int r = 0; r < s->n; r++) {
-        for (int v = 0; v < V__COUNT; v++) {
-            size_t x = (size_t)r * V__COUNT + (size_t)v;
-            bool blank = s->rows[r].blank[v];
-
-            lo[x] = blank ? (v == V_N ? 1 : 0) : s->rows[r].val[v];
-            hi[x] = blank ? SUP_INF : s->rows[r].val[v];
-        }
-    }
-    /* Each pass either moves a bound or ends; integer bounds that only
-     * tighten cannot move forever, but a slow cycle is cut short and then
-     * counts as a failure, which only blanks more. */
-    for (int pass = 0; changed && pass < 10000; pass++) {
-        changed = false;
-        for (int r = 0; r < s->n; r++) {
-            for (int e = 0; e < NROW_EQS; e++) {
-                int n = 0;
-
-                terms[n] = r * V__COUNT + (int)row_eqs[e].total;
-                coef[n++] = 1;
-                for (int m = 0; m < row_eqs[e].nmembers; m++) {
-                    terms[n] = r * V__COUNT + (int)row_eqs[e].members[m];
-                    coef[n++] = -1;
-                }
-                changed |= sup_propagate(lo, hi, terms, coef, n, 0);
-            }
-        }
-        for (int v = 0; v < V__COUNT; v++) {
-            for (int r = 0; r < s->n; r++) {
-                terms[r] = r * V__COUNT + v;
-                coef[r] = 1;
-            }
-            changed |= sup_propagate(lo, hi, terms, coef, s->n, s->total[v]);
-        }
-    }
-    /* A count from 1 to K-1 is exposed when it is pinned, or shown to be
-     * below K while the offense's total is not (a total below K bounds
-     * every court's count already; that is summary_offense.csv's). */
-    found = -1;
-    for (int r = 0; r < s->n && found == -1; r++) {
-        for (int v = 0; v < V__COUNT; v++) {
-            size_t x = (size_t)r * V__COUNT + (size_t)v;
-            long long need = s->total[v] < s->k ? s->total[v] : s->k;
-
-            if (sup_sensitive(s, s->rows[r].val[v]) &&
-                (changed || lo[x] >= hi[x] || hi[x] < need)) {
-                found = (int)x;
-                break;
-            }
-        }
-    }
-done:
-    free(lo);
-    free(hi);
-    free(terms);
-    free(coef);
-    return found;
-}
-
-/* Suppress one offense's rows; false when a count stays exposed (the
- * offense's total itself is then small, which summary_offense.csv shows). */
-static bool sup_run(struct sup *s)
-{
-    for (int r = 0; r < s->n; r++) {
-        struct sup_row *row = &s->rows[r];
-
-        if (row->val[V_N] < s->k) {
-            sup_blank_row(row);
-            continue;
-        }
-        for (int v = 0; v < V__COUNT; v++)
-            if (sup_sensitive(s, row->val[v]))
-                sup_blank(row, (enum var)v);
-    }
-    /* Each round blanks one more row whole, so this ends. */
-    for (;;) {
-        int x, r, best = -1;
-
-        sup_complement(s);
-        x = sup_audit(s);
-        if (x == -1)
-            return true;
-        r = x / V__COUNT;
-        if (x >= 0 && !s->rows[r].whole) {
-            sup_blank_row(&s->rows[r]);
-            continue;
-        }
-        /* The exposed count's row is blanked already (or memory ran out):
-         * blank the smallest row that is not. */
-        for (int i = 0; i < s->n; i++)
-            if (!s->rows[i].whole && (best < 0 || s->rows[i].val[V_N] < s->rows[best].val[V_N]))
-                best = i;
-        if (best < 0 || x == -2) {
-            for (int i = 0; i < s->n; i++)
-                sup_blank_row(&s->rows[i]);
-            return false;
-        }
-        sup_blank_row(&s->rows[best]);
-    }
-}
 
 /* What the court table blanks of each row: blank[i] for summary_stats[i]. */
 struct court_view {
@@ -1116,25 +561,27 @@ static enum status suppress_courts(const struct db_table *t, int min_cell, struc
                                    struct err *err)
 {
     int col_part = col_index(t, "part"), col_offense = col_index(t, "offense");
-    struct sup s = {0};
+    int stat_si[SUP__NSTATS];
     bool *done = calloc((size_t)t->nrows + 1, sizeof *done);
+    struct sup_row *rows = calloc((size_t)t->nrows + 1, sizeof *rows);
+    int *table_row = calloc((size_t)t->nrows + 1, sizeof *table_row);
     enum status st = ST_OK;
 
-    s.rows = calloc((size_t)t->nrows + 1, sizeof *s.rows);
-    s.k = min_cell;
-    if (!done || !s.rows) {
+    if (!done || !rows || !table_row) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto out;
     }
-    for (int i = 0; i < t->nrows; i++) {
+    for (int s = 0; s < SUP__NSTATS; s++)
+        stat_si[s] = stat_index(stat_cols[s]);
+    for (int i = 0; i < t->nrows && st == ST_OK; i++) {
         const char *part = t->cells[i * t->ncols + col_part];
         const char *offense = t->cells[i * t->ncols + col_offense];
+        bool protected_all;
+        int n = 0;
 
         if (done[i] || !part || strcmp(part, "court") != 0 || !offense)
             continue;
         /* The rows of this offense, in court order. */
-        s.n = 0;
-        memset(s.total, 0, sizeof s.total);
         for (int j = i; j < t->nrows; j++) {
             const char *pj = t->cells[j * t->ncols + col_part];
             const char *oj = t->cells[j * t->ncols + col_offense];
@@ -1142,38 +589,40 @@ static enum status suppress_courts(const struct db_table *t, int min_cell, struc
             if (done[j] || !pj || strcmp(pj, "court") != 0 || !oj || strcmp(oj, offense) != 0)
                 continue;
             done[j] = true;
-            sup_load(&s.rows[s.n], t, j);
-            for (int v = 0; v < V__COUNT; v++)
-                s.total[v] += s.rows[s.n].val[v];
-            s.n++;
+            table_row[n] = j;
+            for (int c = 0; c < SUP__NCOUNTS; c++)
+                rows[n].count[c] = cell_num(t, j, count_cols[c]);
+            n++;
         }
-        if (min_cell > 1 && !sup_run(&s))
+        if ((st = suppress_rows(rows, n, min_cell, &protected_all, err)) != ST_OK)
+            break;
+        if (!protected_all)
             log_warning("%s: court-level counts cannot all be protected at --min-cell %d: the "
                         "offense's total is itself small; every court row of it is blanked",
                         offense, min_cell);
-        for (int r = 0; r < s.n; r++) {
-            const struct sup_row *row = &s.rows[r];
-            struct court_view *cv = &views[row->table_row];
+        for (int r = 0; r < n; r++) {
+            const struct sup_row *row = &rows[r];
+            int tr = table_row[r];
+            struct court_view *cv = &views[tr];
 
-            for (int v = 0; v < V__COUNT; v++) {
-                int si = var_stat[v] ? stat_index(var_stat[v]) : -1;
-                if (si >= 0 && (row->blank[v] || row->whole))
-                    cv->blank[si] = true;
-            }
+            for (int s = 0; s < SUP__NSTATS; s++)
+                if (stat_si[s] >= 0 && row->blank[s])
+                    cv->blank[stat_si[s]] = true;
             for (int si = 0; si < NSTATS; si++) {
                 bool months = strncmp(summary_stats[si], "months_", 7) == 0;
                 bool fines = strncmp(summary_stats[si], "fine_", 5) == 0;
 
                 /* Quantiles of fewer than K values are blanked too. */
-                if (row->whole || (months && cell_num(t, row->table_row, "n_months") < s.k) ||
-                    (fines && cell_num(t, row->table_row, "n_fine") < s.k))
+                if (row->whole || (months && cell_num(t, tr, "n_months") < min_cell) ||
+                    (fines && cell_num(t, tr, "n_fine") < min_cell))
                     cv->blank[si] = true;
             }
         }
     }
 out:
     free(done);
-    free(s.rows);
+    free(rows);
+    free(table_row);
     return st;
 }
 
@@ -1332,15 +781,15 @@ static enum status write_csv(const struct out_dir *dir, enum file_id id, bool ex
                              void *ud, struct written *out, struct err *err)
 {
     struct outfile f;
-    enum status st = file_open(&f, dir, files[id].name, true, excel, err);
+    enum status st = outfile_open(&f, dir, files[id].name, true, excel, err);
 
     if (st != ST_OK)
         return st;
     st = fn(ud, f.w, err);
     out->rows = csvout_rows(f.w) - 1;
-    if ((st = file_finish(&f, st, err)) != ST_OK)
+    if ((st = outfile_finish(&f, st, err)) != ST_OK)
         return st;
-    out->bytes = file_size(&f);
+    out->bytes = outfile_size(&f);
     return ST_OK;
 }
 
@@ -1453,15 +902,15 @@ static enum status write_report(struct run_ctx *c, const struct out_dir *dir, st
         .terms = c->data->terms,
     };
     struct outfile f;
-    enum status st = file_open(&f, dir, files[FILE_REPORT].name, false, false, err);
+    enum status st = outfile_open(&f, dir, files[FILE_REPORT].name, false, false, err);
 
     if (st != ST_OK)
         return st;
     st = report_html_write(f.fp, f.path, &in, err);
-    if ((st = file_finish(&f, st, err)) != ST_OK)
+    if ((st = outfile_finish(&f, st, err)) != ST_OK)
         return st;
     c->written[FILE_REPORT].rows = -1;
-    c->written[FILE_REPORT].bytes = file_size(&f);
+    c->written[FILE_REPORT].bytes = outfile_size(&f);
     return ST_OK;
 }
 
@@ -1570,7 +1019,7 @@ enum status output_export(struct db *db, const char *path, bool excel, struct er
             st = err_set(err, ST_EIO, "could not write to standard output");
         return st != ST_OK ? st : cst;
     }
-    if ((st = file_open(&f, NULL, path, true, excel, err)) != ST_OK)
+    if ((st = outfile_open(&f, NULL, path, true, excel, err)) != ST_OK)
         return st;
-    return file_finish(&f, write_recs(db, 0, f.w, err), err);
+    return outfile_finish(&f, write_recs(db, 0, f.w, err), err);
 }

@@ -18,27 +18,11 @@
 #define SENTENCER_OUTPUT_H
 
 #include "db.h"
+#include "outfile.h"
 #include "status.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-/* A run's output folder, open: files are created in it relative to fd,
- * never through a link. */
-struct out_dir {
-    int fd;
-    char path[4096]; /* as the user sees it */
-};
-
-/* Create (base too, when missing) and claim the folder of run run_id:
- * base/<run_id>. With fresh, it must not exist (a folder, file or link
- * there is refused: run ids are used once); without, an existing folder
- * is written into (sentencer outputs), a link still refused. A probe block
- * is written and synced, so that a read-only or full disk shows before the
- * run claims any work. *d: close with output_dir_close(). */
-enum status output_claim_dir(const char *base, int64_t run_id, bool fresh, struct out_dir *d,
-                             struct err *err);
-void output_dir_close(struct out_dir *d);
 
 struct run_totals {
     long evaluated;

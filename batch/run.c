@@ -470,8 +470,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
         goto done;
     /* The output folder is claimed before any work: a run that could not
      * write its files must not have stored anything. */
-    if ((st = output_claim_dir(ctx->opt.out ? ctx->opt.out : "out", run.id, true, &out, err)) !=
-        ST_OK)
+    if ((st = outdir_claim(ctx->opt.out ? ctx->opt.out : "out", run.id, true, &out, err)) != ST_OK)
         goto done;
 
     if (ctx->opt.workers > 1) {
@@ -511,7 +510,7 @@ done:
                        &ferr) != ST_OK)
             log_err(&ferr);
     }
-    output_dir_close(&out);
+    outdir_close(&out);
     if (outputs_failed) {
         log_err(err); /* done, but its files are missing: exit 1, not 3 */
         ctx->partial = true;

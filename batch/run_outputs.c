@@ -50,8 +50,8 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err)
         err_hint(err, "A run writes its files when it ends; ask again after that.");
         goto done;
     }
-    if ((st = output_claim_dir(ctx->opt.out ? ctx->opt.out : "out", ctx->opt.run_id, false, &out,
-                               err)) != ST_OK)
+    if ((st = outdir_claim(ctx->opt.out ? ctx->opt.out : "out", ctx->opt.run_id, false, &out,
+                           err)) != ST_OK)
         goto done;
     st = output_write_run(db, ctx->opt.run_id, &out, ctx->opt.excel, ctx->opt.min_cell, state,
                           &totals, err);
@@ -59,7 +59,7 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err)
         log_info("run %s (%s): %ld evaluated, %ld error%s; files written again in %s/", id, state,
                  totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s", out.path);
 done:
-    output_dir_close(&out);
+    outdir_close(&out);
     db_table_free(t);
     db_close(db);
     return st;
