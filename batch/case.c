@@ -191,7 +191,7 @@ int enum_find(const char *const *values, const char *s)
     return -1;
 }
 
-static bool set_text(char **slot, unsigned char *present, int64_t *num, const char *s)
+static bool set_text(char **slot, unsigned char *present, const char *s)
 {
     char *copy = strdup(s);
 
@@ -200,7 +200,6 @@ static bool set_text(char **slot, unsigned char *present, int64_t *num, const ch
     free(*slot);
     *slot = copy;
     *present = 1;
-    (void)num;
     return true;
 }
 
@@ -215,7 +214,7 @@ void act_fini(struct act *a)
 
 bool act_set_text(struct act *a, enum case_field f, const char *s)
 {
-    return set_text(&a->text[f], &a->present[f], &a->num[f], s);
+    return set_text(&a->text[f], &a->present[f], s);
 }
 
 void charge_fini(struct charge *c)
@@ -255,7 +254,7 @@ void rec_fini(struct rec *r)
 
 bool rec_set_text(struct rec *r, enum rec_field f, const char *s)
 {
-    return set_text(&r->text[f], &r->present[f], &r->num[f], s);
+    return set_text(&r->text[f], &r->present[f], s);
 }
 
 void rec_set_num(struct rec *r, enum rec_field f, int64_t v)

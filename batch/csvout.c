@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  * csvout.c
- *     RFC 4180 writer: fields go into one 256 KiB buffer that is written
+ *     CSV writer (see csvout.h): fields go into one 256 KiB buffer that is written
  *     with fwrite when full, so a million-row export makes no stdio call
  *     and no allocation per field.
  *

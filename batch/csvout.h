@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  * csvout.h
- *     RFC 4180 CSV writer: UTF-8, comma, CRLF-free ("\n" line ends), fields
- *     quoted only when they need it (comma, quote, CR, LF, or leading or
- *     trailing space), through libcsv's csv_write into a 256 KiB buffer.
+ *     CSV writer: RFC 4180 quoting (fields quoted only when they need it:
+ *     comma, quote, CR, LF, or leading or trailing space) and UTF-8, with
+ *     LF line ends where RFC 4180 names CRLF (R, pandas and Excel read
+ *     both; the README documents LF), through libcsv's csv_write into a
+ *     256 KiB buffer.
  *
  * batch/csvout.h
  *-------------------------------------------------------------------------

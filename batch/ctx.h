@@ -40,7 +40,9 @@ struct ctx {
     int signal;   /* SIGINT or SIGTERM that stopped the command, or 0 */
 };
 
-/* The commands (one file each). Each returns a status and fills err. */
+/* The commands, one file each: migrate.c, import.c, run.c, export.c,
+ * check_rules.c, explain.c, run_status.c, run_outputs.c. Each returns a
+ * status and fills err. */
 enum status cmd_migrate(struct ctx *ctx, struct err *err);
 enum status cmd_import(struct ctx *ctx, struct err *err);
 enum status cmd_run(struct ctx *ctx, struct err *err);

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  * import.c
- *     `sentencer import FILE...` and `sentencer migrate`: cases.csv files
+ *     `sentencer import FILE...`: cases.csv files
  *     streamed through the reader (csvin) into the database (db), one
  *     transaction per file, rejected rows reported as FILE:LINE: column:
  *     reason on standard error and, with --rejects, in a CSV.
@@ -19,23 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-enum status cmd_migrate(struct ctx *ctx, struct err *err)
-{
-    struct db *db;
-    enum status st;
-    int applied = 0;
-
-    if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
-        return st;
-    st = db_migrate(db, &applied, err);
-    if (st == ST_OK)
-        st = db_check_schema(db, err);
-    db_close(db);
-    if (st == ST_OK)
-        log_info("schema up to date (%d migration%s applied)", applied, applied == 1 ? "" : "s");
-    return st;
-}
 
 struct import_state {
     int64_t today;          /* the run date: later dates are rejected */

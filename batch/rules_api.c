@@ -60,8 +60,6 @@ void rules_api_init(lua_State *L)
 /* Push one act table. [-0, +1] */
 static void push_act(lua_State *L, const struct act *a)
 {
-    int assumed = 0;
-
     lua_createtable(L, 0, F__COUNT + 1); /* act */
     lua_newtable(L);                     /* act, assumed */
     for (int f = 0; f < F__COUNT; f++) {
@@ -79,7 +77,6 @@ static void push_act(lua_State *L, const struct act *a)
             if (d->flags & (FF_FACT | FF_CIRC)) {
                 lua_pushboolean(L, 1);
                 lua_setfield(L, -3, d->name); /* assumed[name] = true */
-                assumed++;
             }
         } else {
             switch (d->type) {
@@ -92,7 +89,6 @@ static void push_act(lua_State *L, const struct act *a)
         }
         lua_setfield(L, -3, d->name); /* act[name] = value */
     }
-    (void)assumed;
     lua_setfield(L, -2, "assumed"); /* act */
     luaL_setmetatable(L, RULES_ACT_MT);
 }

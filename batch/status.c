@@ -43,18 +43,3 @@ void err_hint(struct err *err, const char *fmt, ...)
     vsnprintf(err->hint, sizeof err->hint, fmt, ap);
     va_end(ap);
 }
-
-const char *status_name(enum status st)
-{
-    switch (st) {
-    case ST_OK: return "ok";
-    case ST_EUSAGE: return "usage";
-    case ST_EINPUT: return "input";
-    case ST_EDB: return "database";
-    case ST_ERULES: return "rules";
-    case ST_EIO: return "io";
-    case ST_ENOMEM: return "out of memory";
-    case ST_EINTR: return "interrupted";
-    }
-    return "unknown";
-}

@@ -5,7 +5,7 @@
  *
  * A failing function fills a struct err (what failed, where, what to do)
  * and returns a status other than ST_OK. Only main.c maps a status to an
- * exit code (see exitcode.h).
+ * exit status (enum exit_code in main.c, as cli.md lists them).
  *
  * batch/status.h
  *-------------------------------------------------------------------------
@@ -43,7 +43,5 @@ enum status err_set(struct err *err, enum status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void err_detail(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_hint(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-const char *status_name(enum status st);
 
 #endif
