@@ -126,7 +126,14 @@ static void cancel(struct db *db)
  * cancel it (libpq's own wait resumes after a signal). *out gets the last
  * result (caller PQclears) or NULL when out is NULL. The first failed
  * result is the one reported. */
-static enum status wait_results(struct db *db, PGresult **out, const char *what, struct err *err)
+/* Wait for the results of a statement sent; the last must have status
+ * want (PGRES_COMMAND_OK for statements, PGRES_TUPLES_OK for queries; a
+ * COPY ends the wait at its start), or -1 for either (the named queries of
+ * db_query). *out gets it (caller PQclears) or it is cleared when out is
+ * NULL. A statement that gives rows where none were expected, or none
+ * where rows were, is a programming error named as such. */
+static enum status wait_results(struct db *db, PGresult **out, int want, const char *what,
+                                struct err *err)
 {
     PGresult *res, *last = NULL, *failed = NULL;
     bool cancelled = false;
@@ -171,6 +178,12 @@ static enum status wait_results(struct db *db, PGresult **out, const char *what,
         }
         return db_fail(db, failed, what, err);
     }
+    if (want >= 0 && PQresultStatus(last) != (ExecStatusType)want) {
+        err_set(err, ST_EDB, "%s: the statement returned %s where %s was expected", what,
+                PQresStatus(PQresultStatus(last)), PQresStatus((ExecStatusType)want));
+        PQclear(last);
+        return ST_EDB;
+    }
     if (out)
         *out = last;
     else
@@ -178,22 +191,41 @@ static enum status wait_results(struct db *db, PGresult **out, const char *what,
     return ST_OK;
 }
 
-/* Run statements without parameters (several may be separated by ';'). */
-static enum status exec_cmd(struct db *db, const char *sql, const char *what, struct err *err)
+/* Run statements that return no rows, without parameters (several may be
+ * separated by ';': the last one's status counts). */
+static enum status exec_command(struct db *db, const char *sql, const char *what, struct err *err)
 {
     if (!PQsendQuery(db->conn, sql))
         return db_fail(db, NULL, what, err);
-    return wait_results(db, NULL, what, err);
+    return wait_results(db, NULL, PGRES_COMMAND_OK, what, err);
 }
 
-/* Run a parameterised statement; *out gets the result (caller PQclears) or
- * NULL when out is NULL. */
-static enum status exec_params(struct db *db, const char *sql, int n, const char *const *params,
-                               PGresult **out, const char *what, struct err *err)
+/* Run a script of statements (a migration): any may return rows. */
+static enum status exec_script(struct db *db, const char *sql, const char *what, struct err *err)
+{
+    if (!PQsendQuery(db->conn, sql))
+        return db_fail(db, NULL, what, err);
+    return wait_results(db, NULL, -1, what, err);
+}
+
+/* Run a parameterised statement that returns no rows. */
+static enum status exec_command_params(struct db *db, const char *sql, int n,
+                                       const char *const *params, const char *what, struct err *err)
 {
     if (!PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0))
         return db_fail(db, NULL, what, err);
-    return wait_results(db, out, what, err);
+    return wait_results(db, NULL, PGRES_COMMAND_OK, what, err);
+}
+
+/* Run a parameterised query (rows expected, possibly none); *out gets the
+ * result (caller PQclears), or the rows are dropped when out is NULL (a
+ * SELECT of a function run for its effect). */
+static enum status exec_query(struct db *db, const char *sql, int n, const char *const *params,
+                              PGresult **out, const char *what, struct err *err)
+{
+    if (!PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0))
+        return db_fail(db, NULL, what, err);
+    return wait_results(db, out, PGRES_TUPLES_OK, what, err);
 }
 
 static bool add_cols(struct buf *b, bool rec)
@@ -472,17 +504,17 @@ enum status db_connect(struct db **out, const struct db_settings *set, struct er
         return err_set(err, ST_ENOMEM, "out of memory");
     }
     /* Dates in ISO form, whatever the server's default; the timeouts. */
-    enum status st = exec_cmd(db, "SET datestyle = ISO, YMD; SET client_min_messages = warning",
-                              "setting the date style", err);
+    enum status st = exec_command(db, "SET datestyle = ISO, YMD; SET client_min_messages = warning",
+                                  "setting the date style", err);
     if (st == ST_OK) {
         char l[32], s2[32];
         const char *p[2] = {l, s2};
         snprintf(l, sizeof l, "%ld", set->lock_timeout_ms);
         snprintf(s2, sizeof s2, "%ld", set->statement_timeout_ms);
-        st = exec_params(db,
-                         "SELECT set_config('lock_timeout', $1, false),"
-                         " set_config('statement_timeout', $2, false)",
-                         2, p, NULL, "setting the timeouts", err);
+        st = exec_query(db,
+                        "SELECT set_config('lock_timeout', $1, false),"
+                        " set_config('statement_timeout', $2, false)",
+                        2, p, NULL, "setting the timeouts", err);
     }
     if (st != ST_OK) {
         db_close(db);
@@ -556,20 +588,21 @@ enum status db_migrate(struct db *db, int *applied, struct err *err)
         char ver[16];
         const char *params[2];
 
-        if ((st = exec_cmd(db, "BEGIN", "starting a transaction", err)) != ST_OK)
+        if ((st = exec_command(db, "BEGIN", "starting a transaction", err)) != ST_OK)
             return st;
-        if ((st = exec_cmd(db, sql_migrate_lock, "taking the migration lock", err)) != ST_OK)
+        if ((st = exec_query(db, sql_migrate_lock, 0, NULL, NULL, "taking the migration lock",
+                             err)) != ST_OK)
             goto fail;
         if (i < 0) {
-            st = exec_cmd(db, sql_migrate_bootstrap, "creating the migrations table", err);
+            st = exec_command(db, sql_migrate_bootstrap, "creating the migrations table", err);
             if (st != ST_OK)
                 goto fail;
         } else {
             snprintf(ver, sizeof ver, "%d", migrations[i].version);
             params[0] = ver;
             params[1] = migrations[i].name;
-            st = exec_params(db, sql_migration_applied, 1, params, &res,
-                             "reading the applied migrations", err);
+            st = exec_query(db, sql_migration_applied, 1, params, &res,
+                            "reading the applied migrations", err);
             if (st != ST_OK)
                 goto fail;
             bool done = PQntuples(res) > 0;
@@ -577,16 +610,16 @@ enum status db_migrate(struct db *db, int *applied, struct err *err)
             if (!done) {
                 char what[128];
                 snprintf(what, sizeof what, "migration %s", migrations[i].name);
-                if ((st = exec_cmd(db, migrations[i].sql, what, err)) != ST_OK)
+                if ((st = exec_script(db, migrations[i].sql, what, err)) != ST_OK)
                     goto fail;
-                st = exec_params(db, sql_migration_record, 2, params, NULL,
-                                 "recording the migration", err);
+                st = exec_command_params(db, sql_migration_record, 2, params,
+                                         "recording the migration", err);
                 if (st != ST_OK)
                     goto fail;
                 (*applied)++;
             }
         }
-        if ((st = exec_cmd(db, "COMMIT", "committing the migration", err)) != ST_OK)
+        if ((st = exec_command(db, "COMMIT", "committing the migration", err)) != ST_OK)
             goto fail;
     }
     return ST_OK;
@@ -751,23 +784,24 @@ enum status db_import_begin(struct db *db, struct err *err)
 {
     enum status st;
 
-    if ((st = exec_cmd(db, "BEGIN", "starting the import transaction", err)) != ST_OK)
+    if ((st = exec_command(db, "BEGIN", "starting the import transaction", err)) != ST_OK)
         return st;
     /* One import at a time: a second waits, bounded by the statement
      * timeout rather than the lock timeout (an import of a large file may
      * hold the lock for minutes), then finds the first one's rows stored.
      * A table lock: only a role that may import can take it. */
-    if ((st = exec_cmd(db, sql_import_lock, "waiting for another import to finish", err)) != ST_OK)
+    if ((st = exec_command(db, sql_import_lock, "waiting for another import to finish", err)) !=
+        ST_OK)
         goto fail;
     {
         char ms[32];
         const char *p[1] = {ms};
         snprintf(ms, sizeof ms, "%ld", db->set.lock_timeout_ms);
-        if ((st = exec_params(db, sql_lock_timeout, 1, p, NULL, "setting the lock timeout", err)) !=
+        if ((st = exec_query(db, sql_lock_timeout, 1, p, NULL, "setting the lock timeout", err)) !=
             ST_OK)
             goto fail;
     }
-    if ((st = exec_cmd(db, sql_stage, "creating the import stage", err)) != ST_OK)
+    if ((st = exec_command(db, sql_stage, "creating the import stage", err)) != ST_OK)
         goto fail;
     if ((st = copy_begin(db, db->sql_copy_stage, "starting COPY", err)) != ST_OK)
         goto fail;
@@ -808,13 +842,13 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
         goto fail;
     /* Repeated keys are rare: a hash aggregate says whether there are any
      * before the window query sorts the stage to name them. */
-    if ((st = exec_params(db, sql_any_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
+    if ((st = exec_query(db, sql_any_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
         goto fail;
     bool any = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     res = NULL;
     if (any &&
-        (st = exec_params(db, sql_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
+        (st = exec_query(db, sql_dups, 0, NULL, &res, "finding repeated keys", err)) != ST_OK)
         goto fail;
     for (int i = 0; res && i < PQntuples(res); i++) {
         stats->duplicates++;
@@ -824,30 +858,30 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
     PQclear(res);
     res = NULL;
     if (stats->duplicates > 0 &&
-        (st = exec_cmd(db, sql_dups_delete, "dropping repeated keys", err)) != ST_OK)
+        (st = exec_command(db, sql_dups_delete, "dropping repeated keys", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_new_charges, "storing new charges", err)) != ST_OK)
+    if ((st = exec_command(db, sql_new_charges, "storing new charges", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, db->sql_changed, "comparing with the stored acts", err)) != ST_OK)
+    if ((st = exec_command(db, db->sql_changed, "comparing with the stored acts", err)) != ST_OK)
         goto fail;
-    if ((st = exec_params(db, sql_changed_counts, 0, NULL, &res, "counting changes", err)) != ST_OK)
+    if ((st = exec_query(db, sql_changed_counts, 0, NULL, &res, "counting changes", err)) != ST_OK)
         goto fail;
     stats->inserted = strtol_or0(PQgetvalue(res, 0, 0));
     stats->updated = strtol_or0(PQgetvalue(res, 0, 1));
     stats->unchanged = strtol_or0(PQgetvalue(res, 0, 2));
     PQclear(res);
     res = NULL;
-    if ((st = exec_cmd(db, sql_bump_rev, "marking changed charges", err)) != ST_OK)
+    if ((st = exec_command(db, sql_bump_rev, "marking changed charges", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_keep_replaced, "keeping the replaced acts", err)) != ST_OK)
+    if ((st = exec_command(db, sql_keep_replaced, "keeping the replaced acts", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_delete_changed, "replacing changed acts", err)) != ST_OK)
+    if ((st = exec_command(db, sql_delete_changed, "replacing changed acts", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, db->sql_merge_insert, "storing acts", err)) != ST_OK)
+    if ((st = exec_command(db, db->sql_merge_insert, "storing acts", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, sql_bump_generation, "recording the change", err)) != ST_OK)
+    if ((st = exec_command(db, sql_bump_generation, "recording the change", err)) != ST_OK)
         goto fail;
-    if ((st = exec_cmd(db, "COMMIT", "committing the import", err)) != ST_OK)
+    if ((st = exec_command(db, "COMMIT", "committing the import", err)) != ST_OK)
         goto fail;
     return ST_OK;
 fail:
@@ -912,7 +946,7 @@ enum status db_run_begin(struct db *db, const struct db_rule_set *rs, int worker
     }
     /* The rule set is registered in the run's first transaction: no run
      * ever references a rule set the database does not hold. */
-    if ((st = exec_cmd(db, "BEGIN", "recording the run", err)) != ST_OK)
+    if ((st = exec_command(db, "BEGIN", "recording the run", err)) != ST_OK)
         goto done;
     {
         const char *p[6] = {rs->id,
@@ -921,15 +955,15 @@ enum status db_run_begin(struct db *db, const struct db_rule_set *rs, int worker
                             rs->label,
                             rs->tests_passed >= 0 ? passed : NULL,
                             rs->tests_failed >= 0 ? failed : NULL};
-        if ((st = exec_params(db, sql_register, 6, p, NULL, "storing the rule set", err)) != ST_OK)
+        if ((st = exec_query(db, sql_register, 6, p, NULL, "storing the rule set", err)) != ST_OK)
             goto fail;
     }
-    if ((st = exec_params(db, sql_run_begin, 4, params, &res, "recording the run", err)) != ST_OK)
+    if ((st = exec_query(db, sql_run_begin, 4, params, &res, "recording the run", err)) != ST_OK)
         goto fail;
     run->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(run->token, sizeof run->token, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
-    if ((st = exec_cmd(db, "COMMIT", "recording the run", err)) != ST_OK) {
+    if ((st = exec_command(db, "COMMIT", "recording the run", err)) != ST_OK) {
         run->id = 0;
         goto fail;
     }
@@ -951,14 +985,14 @@ enum status db_run_end(struct db *db, const struct db_run *run, const char *stat
 
     snprintf(id, sizeof id, "%" PRId64, run->id);
     snprintf(cov, sizeof cov, "%" PRId64, covers);
-    st = exec_params(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
+    st = exec_query(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
     /* A run that lost its connection (terminated backend, restarted server)
      * reconnects once to record how it ended; else it would stay 'running'
      * until a later run reaps it. The token is all the call needs. */
     if (st != ST_OK && PQstatus(db->conn) != CONNECTION_OK) {
         PQreset(db->conn);
         if (PQstatus(db->conn) == CONNECTION_OK)
-            st = exec_params(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
+            st = exec_query(db, sql_run_end, 6, params, NULL, "recording the end of the run", err);
     }
     return st;
 }
@@ -973,7 +1007,7 @@ enum status db_current_outputs(struct db *db, const char *rule_set, int64_t *run
     enum status st;
 
     *run_id = 0;
-    st = exec_params(db, sql_current_outputs, 1, p, &res, "looking for pending cases", err);
+    st = exec_query(db, sql_current_outputs, 1, p, &res, "looking for pending cases", err);
     if (st != ST_OK)
         return st;
     if (!PQgetisnull(res, 0, 0))
@@ -988,7 +1022,7 @@ enum status db_run_reap(struct db *db, int *n, struct err *err)
     enum status st;
 
     *n = 0;
-    st = exec_params(db, sql_run_reap, 0, NULL, &res, "marking ended runs failed", err);
+    st = exec_query(db, sql_run_reap, 0, NULL, &res, "marking ended runs failed", err);
     if (st != ST_OK)
         return st;
     *n = (int)strtol_or0(PQgetvalue(res, 0, 0));
@@ -1114,14 +1148,14 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
     *charges = NULL;
     snprintf(id, sizeof id, "%" PRId64, run->id);
     snprintf(lim, sizeof lim, "%d", limit);
-    if ((st = exec_cmd(db, "BEGIN", "starting a chunk", err)) != ST_OK)
+    if ((st = exec_command(db, "BEGIN", "starting a chunk", err)) != ST_OK)
         return st;
     /* Claims walk the ids upwards from the last chunk, so that a run scans
      * the table once instead of once per chunk; when the end is reached,
      * one more pass from the start picks up what was locked or changed. */
     for (;;) {
         snprintf(after, sizeof after, "%" PRId64, db->claim_after);
-        if ((st = exec_params(db, sql_claim, 4, params, &claimed, "claiming pending cases", err)) !=
+        if ((st = exec_query(db, sql_claim, 4, params, &claimed, "claiming pending cases", err)) !=
             ST_OK)
             goto fail;
         rows = PQntuples(claimed);
@@ -1133,7 +1167,7 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
     }
     if (rows == 0) {
         PQclear(claimed);
-        return exec_cmd(db, "COMMIT", "ending an empty chunk", err);
+        return exec_command(db, "COMMIT", "ending an empty chunk", err);
     }
     db->claim_after = strtoll(PQgetvalue(claimed, rows - 1, 0), NULL, 10);
     /* The acts in a statement of their own: its snapshot is taken after the
@@ -1146,8 +1180,8 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
     }
     {
         const char *p[1] = {ids.data};
-        if ((st = exec_params(db, db->sql_claimed_acts, 1, p, &acts, "reading the claimed acts",
-                              err)) != ST_OK)
+        if ((st = exec_query(db, db->sql_claimed_acts, 1, p, &acts, "reading the claimed acts",
+                             err)) != ST_OK)
             goto fail;
     }
     if (!(cs = calloc((size_t)rows, sizeof *cs))) {
@@ -1225,10 +1259,10 @@ enum status db_store(struct db *db, const struct db_run *run, const struct charg
     }
     {
         const char *p[3] = {id, run->token, json.data};
-        if ((st = exec_params(db, sql_store, 3, p, NULL, "storing recommendations", err)) != ST_OK)
+        if ((st = exec_query(db, sql_store, 3, p, NULL, "storing recommendations", err)) != ST_OK)
             goto done;
     }
-    st = exec_cmd(db, "COMMIT", "committing the chunk", err);
+    st = exec_command(db, "COMMIT", "committing the chunk", err);
 done:
     if (st != ST_OK)
         db_rollback(db);
@@ -1291,8 +1325,8 @@ enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, s
         char id[24];
         const char *p[1] = {id};
         snprintf(id, sizeof id, "%" PRId64, run_id);
-        st = exec_params(db, "SELECT set_config('sentencer.export_run', $1, false)", 1, p, NULL,
-                         "selecting the run", err);
+        st = exec_query(db, "SELECT set_config('sentencer.export_run', $1, false)", 1, p, NULL,
+                        "selecting the run", err);
         if (st != ST_OK)
             return st;
     }
@@ -1356,8 +1390,8 @@ enum status db_stored_recs(struct db *db, int64_t run_id, const char *case_no,
     *out = NULL;
     *n = 0;
     snprintf(id, sizeof id, "%" PRId64, run_id);
-    if ((st = exec_params(db, db->sql_stored_recs, 3, p, &res, "reading the recommendation",
-                          err)) != ST_OK)
+    if ((st = exec_query(db, db->sql_stored_recs, 3, p, &res, "reading the recommendation", err)) !=
+        ST_OK)
         return st;
     rows = PQntuples(res);
     if (rows > 0 && !(v = calloc((size_t)rows, sizeof *v))) {
@@ -1401,7 +1435,7 @@ enum status db_charge_at(struct db *db, int64_t charge_id, int64_t rev, struct c
     memset(out, 0, sizeof *out);
     snprintf(id, sizeof id, "%" PRId64, charge_id);
     snprintf(r, sizeof r, "%" PRId64, rev);
-    if ((st = exec_params(db, db->sql_acts_at, 2, p, &res, "reading the facts of the case", err)) !=
+    if ((st = exec_query(db, db->sql_acts_at, 2, p, &res, "reading the facts of the case", err)) !=
         ST_OK)
         return st;
     out->id = charge_id;
@@ -1447,7 +1481,7 @@ enum status db_rule_set_files(struct db *db, const char *id, struct db_files *ou
     int rows;
 
     memset(out, 0, sizeof *out);
-    if ((st = exec_params(db, sql_rule_set, 1, p, &res, "reading the rule set", err)) != ST_OK)
+    if ((st = exec_query(db, sql_rule_set, 1, p, &res, "reading the rule set", err)) != ST_OK)
         return st;
     if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
         PQclear(res);
@@ -1464,7 +1498,7 @@ enum status db_rule_set_files(struct db *db, const char *id, struct db_files *ou
     /* Binary results: the files come back byte for byte. */
     if (!PQsendQueryParams(db->conn, sql_rule_files, 1, NULL, p, NULL, NULL, 1))
         return db_fail(db, NULL, "reading the rule files", err);
-    if ((st = wait_results(db, &res, "reading the rule files", err)) != ST_OK)
+    if ((st = wait_results(db, &res, PGRES_TUPLES_OK, "reading the rule files", err)) != ST_OK)
         return st;
     rows = PQntuples(res);
     out->names = calloc((size_t)rows + 1, sizeof *out->names);
@@ -1520,7 +1554,10 @@ enum status db_query(struct db *db, const char *name, int nparams, const char *c
 
     if (!sql)
         return err_set(err, ST_EDB, "no query named \"%s\"", name);
-    if ((st = exec_params(db, sql, nparams, params, &res, name, err)) != ST_OK)
+    /* Named queries are SELECTs and transaction or cursor control alike. */
+    if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+        return db_fail(db, NULL, name, err);
+    if ((st = wait_results(db, &res, -1, name, err)) != ST_OK)
         return st;
     t = calloc(1, sizeof *t);
     if (!t)
