@@ -28,22 +28,39 @@ struct csvout {
     size_t nfields;   /* fields in the current row */
     size_t row_bytes; /* bytes of the current row so far, separators included */
     long rows;
-    bool failed; /* a write failed: everything after fails too */
-    int errnum;  /* errno of that failure, 0 when unknown */
-    size_t len;  /* bytes used in buf */
+    /* The first failure (a write, a value that cannot be written): every
+     * later call repeats it, so a caller may check once a row or at close. */
+    enum status st;
+    struct err first;
+    size_t len; /* bytes used in buf */
     char buf[OUT_SIZE];
 };
 
-/* Record a failed write (errnum 0: repeat the first failure). */
+/* Give err the first failure again. */
+static enum status repeat(const struct csvout *w, struct err *err)
+{
+    *err = w->first;
+    return w->st;
+}
+
+/* Record the failure err describes, unless one came first; either way
+ * err describes the first. */
+static enum status stick(struct csvout *w, enum status st, struct err *err)
+{
+    if (w->st == ST_OK) {
+        w->st = st;
+        w->first = *err;
+    }
+    return repeat(w, err);
+}
+
+/* Record a failed write (errnum 0 when unknown). */
 static enum status write_failed(struct csvout *w, int errnum, struct err *err)
 {
-    if (!w->failed)
-        w->errnum = errnum;
-    w->failed = true;
     err_set(err, ST_EIO, "could not write \"%s\": %s", w->name,
-            w->errnum ? strerror(w->errnum) : "write error");
+            errnum ? strerror(errnum) : "write error");
     err_hint(err, "Check that the disk is not full and the directory is writable.");
-    return ST_EIO;
+    return stick(w, ST_EIO, err);
 }
 
 static enum status flush(struct csvout *w, struct err *err)
@@ -68,8 +85,8 @@ static enum status put(struct csvout *w, const char *s, size_t len, bool may_quo
     size_t need = sep + len;
     bool quote = false;
 
-    if (w->failed)
-        return write_failed(w, 0, err);
+    if (w->st != ST_OK)
+        return repeat(w, err);
     if (may_quote && len > 0) {
         size_t quotes = 0;
 
@@ -132,8 +149,8 @@ enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bo
     w->nfields = 0;
     w->row_bytes = 0;
     w->rows = 0;
-    w->failed = false;
-    w->errnum = 0;
+    w->st = ST_OK;
+    memset(&w->first, 0, sizeof w->first);
     w->len = 0;
     if (bom) {
         memcpy(w->buf, "\xEF\xBB\xBF", 3);
@@ -180,17 +197,18 @@ enum status csvout_value(struct csvout *w, enum ftype t, bool present, int64_t n
     case FT_DATE: break;
     }
     n = value_format(t, num, tmp, sizeof tmp);
-    if (n == 0)
-        return err_set(err, ST_EINPUT, "value %" PRId64 " cannot be written to \"%s\"", num,
-                       w->name);
+    if (n == 0) {
+        err_set(err, ST_EINPUT, "value %" PRId64 " cannot be written to \"%s\"", num, w->name);
+        return stick(w, ST_EINPUT, err);
+    }
     /* Numbers, booleans and dates never need quotes. */
     return put(w, tmp, n, false, err);
 }
 
 enum status csvout_end_row(struct csvout *w, struct err *err)
 {
-    if (w->failed)
-        return write_failed(w, 0, err);
+    if (w->st != ST_OK)
+        return repeat(w, err);
     if (w->len + 3 > OUT_SIZE && flush(w, err) != ST_OK)
         return ST_EIO;
     /* A row of one empty field would be a blank line, which readers skip. */
@@ -250,8 +268,8 @@ enum status csvout_close(struct csvout *w, struct err *err)
         return ST_OK;
     if (!err)
         err = &local;
-    if (w->failed)
-        st = write_failed(w, 0, err);
+    if (w->st != ST_OK)
+        st = repeat(w, err);
     else if (flush(w, err) != ST_OK)
         st = ST_EIO;
     else {

@@ -27,6 +27,11 @@ struct csvout;
  * byte-order mark (for Excel). *out: new writer, free with csvout_close(). */
 enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bom, struct err *err);
 
+/* Every call below returns the writer's first failure once there has been
+ * one (a write, or a value that cannot be written), and writes nothing
+ * more: a caller may ignore the fields' statuses and check
+ * csvout_end_row's, or csvout_close's. */
+
 /* Append one field to the current row (len bytes of s; s may be NULL for
  * an empty field). */
 enum status csvout_field(struct csvout *w, const char *s, size_t len, struct err *err);

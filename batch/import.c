@@ -35,11 +35,12 @@ static void report(struct import_state *s, long line, const char *column, const 
     fprintf(stderr, "%s:%ld: %s: %s\n", s->file, line, column[0] ? column : "(row)", reason);
     if (s->rejects && s->rejects_st == ST_OK) {
         struct err *e = &s->rejects_err;
-        if ((s->rejects_st = csvout_str(s->rejects, s->file, e)) == ST_OK &&
-            (s->rejects_st = csvout_int(s->rejects, line, e)) == ST_OK &&
-            (s->rejects_st = csvout_str(s->rejects, column, e)) == ST_OK &&
-            (s->rejects_st = csvout_str(s->rejects, reason, e)) == ST_OK)
-            s->rejects_st = csvout_end_row(s->rejects, e);
+        /* The writer's errors stick: one check at the row's end. */
+        csvout_str(s->rejects, s->file, e);
+        csvout_int(s->rejects, line, e);
+        csvout_str(s->rejects, column, e);
+        csvout_str(s->rejects, reason, e);
+        s->rejects_st = csvout_end_row(s->rejects, e);
     }
     if (line != s->last_rejected_line) {
         s->rejected_rows++;

@@ -867,20 +867,21 @@ static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
             snprintf(rows, sizeof rows, "%ld", c->written[f].rows);
         if (c->written[f].bytes >= 0)
             snprintf(bytes, sizeof bytes, "%lld", c->written[f].bytes);
-        for (int i = 0; i < 2 && st == ST_OK; i++)
-            st = csvout_str(w, cell(info, 0, run_cols[i]), err);
-        if (st != ST_OK || (st = csvout_str(w, c->state, err)) != ST_OK ||
-            (st = csvout_str(w, cell(info, 0, "started_at"), err)) != ST_OK ||
-            (st = csvout_str(w, cell(info, 0, "ended_at"), err)) != ST_OK ||
-            (st = csvout_str(w, cell(info, 0, "evaluated"), err)) != ST_OK ||
-            (st = csvout_str(w, cell(info, 0, "errors"), err)) != ST_OK ||
-            (st = csvout_str(w, current, err)) != ST_OK ||
-            (st = csvout_str(w, min_cell, err)) != ST_OK ||
-            (st = csvout_str(w, c->excel ? "true" : "false", err)) != ST_OK ||
-            (st = csvout_str(w, files[f].name, err)) != ST_OK ||
-            (st = csvout_str(w, scope_names[files[f].scope], err)) != ST_OK ||
-            (st = csvout_str(w, rows, err)) != ST_OK || (st = csvout_str(w, bytes, err)) != ST_OK)
-            break;
+        /* The writer's errors stick: one check at the row's end. */
+        for (int i = 0; i < 2; i++)
+            csvout_str(w, cell(info, 0, run_cols[i]), err);
+        csvout_str(w, c->state, err);
+        csvout_str(w, cell(info, 0, "started_at"), err);
+        csvout_str(w, cell(info, 0, "ended_at"), err);
+        csvout_str(w, cell(info, 0, "evaluated"), err);
+        csvout_str(w, cell(info, 0, "errors"), err);
+        csvout_str(w, current, err);
+        csvout_str(w, min_cell, err);
+        csvout_str(w, c->excel ? "true" : "false", err);
+        csvout_str(w, files[f].name, err);
+        csvout_str(w, scope_names[files[f].scope], err);
+        csvout_str(w, rows, err);
+        csvout_str(w, bytes, err);
         st = csvout_end_row(w, err);
     }
     return st;

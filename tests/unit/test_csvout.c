@@ -178,6 +178,11 @@ static void csvout_refuses_a_date_it_cannot_write(void **state)
     open_writer(fx, false);
     assert_int_equal(csvout_value(fx->w, FT_DATE, true, INT64_MAX, NULL, &fx->err), ST_EINPUT);
     assert_non_null(strstr(fx->err.msg, "cannot be written"));
+    /* The failure sticks: the row's end and later fields repeat it. */
+    memset(&fx->err, 0, sizeof fx->err);
+    assert_int_equal(csvout_str(fx->w, "x", &fx->err), ST_EINPUT);
+    assert_int_equal(csvout_end_row(fx->w, &fx->err), ST_EINPUT);
+    assert_non_null(strstr(fx->err.msg, "cannot be written"));
 }
 
 static void csvout_writes_the_recommendations_header_in_contract_order(void **state)
