@@ -13,7 +13,6 @@
 #include "value.h"
 
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 

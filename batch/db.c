@@ -123,15 +123,14 @@ static void cancel(struct db *db)
 }
 
 /* Wait for the results of a statement sent, polling so that a signal can
- * cancel it (libpq's own wait resumes after a signal). *out gets the last
- * result (caller PQclears) or NULL when out is NULL. The first failed
- * result is the one reported. */
-/* Wait for the results of a statement sent; the last must have status
- * want (PGRES_COMMAND_OK for statements, PGRES_TUPLES_OK for queries; a
- * COPY ends the wait at its start), or -1 for either (the named queries of
- * db_query). *out gets it (caller PQclears) or it is cleared when out is
- * NULL. A statement that gives rows where none were expected, or none
- * where rows were, is a programming error named as such. */
+ * cancel it (libpq's own wait resumes after a signal). The first failed
+ * result is the one reported. Otherwise the last must have status want
+ * (PGRES_COMMAND_OK for statements, PGRES_TUPLES_OK for queries, the COPY
+ * status for a COPY, whose start ends the wait), or want is -1 for either
+ * of the first two (scripts, and the named queries of db_query): rows where
+ * none were expected, or none where rows were, is a programming error
+ * named as such. *out gets that result (caller PQclears); it is cleared
+ * when out is NULL. */
 static enum status wait_results(struct db *db, PGresult **out, int want, const char *what,
                                 struct err *err)
 {

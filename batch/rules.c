@@ -453,9 +453,9 @@ static enum status read_listed(void *ud, const char *name, struct err *err)
 }
 
 /* Compile and run the kept files in order, freeze the environment, find
- * evaluate(); where: the folder or "rule set <id>", for messages. Chunk
- * names are prefix/name, so that errors name the file as its maintainer
- * knows it. */
+ * evaluate(); where: the folder or "rule set <id>", for messages. Chunks
+ * are named by file name alone (see load_file); prefix/name, the file as
+ * its maintainer knows it, goes into the messages of a failed load. */
 static enum status load_kept(struct rules *r, const char *prefix, const char *where,
                              struct err *err)
 {
@@ -516,15 +516,18 @@ static enum status engine_new(struct rules **out, const struct rules_limits *lim
     struct rules *r = calloc(1, sizeof *r);
 
     *out = NULL;
-    if (!r)
-        return err_set(err, ST_ENOMEM, "out of memory");
+    if (!r) {
+        err_set(err, ST_ENOMEM, "out of memory");
+        return ST_ENOMEM;
+    }
     r->lim = *lim;
     r->trace = true;
     r->evaluate_ref = r->env_ref = LUA_NOREF;
     r->L = lua_newstate(rules_alloc, r);
     if (!r->L) {
         free(r);
-        return err_set(err, ST_ENOMEM, "could not create the Lua state");
+        err_set(err, ST_ENOMEM, "could not create the Lua state");
+        return ST_ENOMEM;
     }
     *out = r;
     if (!timer_ready(r)) {
@@ -597,7 +600,7 @@ enum status rules_load_stored(struct rules **out, const char *id, int n, const c
     int listed = 0;
 
     snprintf(where, sizeof where, "rule set %s", id);
-    if ((st = engine_new(&r, lim, err)) != ST_OK || !r)
+    if ((st = engine_new(&r, lim, err)) != ST_OK)
         goto done;
     if (n < 2 || strcmp(names[0], "MANIFEST") != 0) {
         st = err_set(err, ST_EDB, "%s is stored without its MANIFEST and files", where);

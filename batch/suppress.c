@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 enum var {
     V_N,  /* defendants */
     V_E,  /* errors */
@@ -66,10 +64,11 @@ static const struct {
     {V_OK, 2, {V_T, V_NT}}, {V_OK, 2, {V_S, V_NS}},
     {V_OK, 2, {V_B, V_NB}}, {V_OK, 2, {V_J, V_NJ}},
 };
-#define NROW_EQS NELEM(row_eqs)
+#define NROW_EQS ((int)(sizeof row_eqs / sizeof row_eqs[0]))
 
 /* A share's two counts: blanked together (the share shows both). */
 static const enum var share_pairs[][2] = {{V_T, V_NT}, {V_S, V_NS}, {V_B, V_NB}, {V_J, V_NJ}};
+#define NSHARES ((int)(sizeof share_pairs / sizeof share_pairs[0]))
 
 struct work_row {
     long long val[V__COUNT];
@@ -121,7 +120,7 @@ static int sup_cost(const struct work_row *r, enum var v)
     if (v == V_OK) {
         int cost = 0;
 
-        for (int p = 0; p < NELEM(share_pairs); p++)
+        for (int p = 0; p < NSHARES; p++)
             cost += !r->blank[share_pairs[p][0]];
         return cost;
     }
@@ -134,7 +133,7 @@ static bool sup_blank(struct work_row *r, enum var v)
     bool changed = !r->blank[v];
 
     r->blank[v] = true;
-    for (int p = 0; p < NELEM(share_pairs); p++) {
+    for (int p = 0; p < NSHARES; p++) {
         bool pair = r->blank[share_pairs[p][0]] || r->blank[share_pairs[p][1]] || r->blank[V_OK];
         for (int i = 0; i < 2; i++) {
             if (pair && !r->blank[share_pairs[p][i]]) {
