@@ -262,6 +262,26 @@ void rec_set_num(struct rec *r, enum rec_field f, int64_t v)
     r->present[f] = 1;
 }
 
+bool rec_set_error(struct rec *r, const char *msg)
+{
+    char shown[1024];
+
+    for (int i = 0; i < R__COUNT; i++) {
+        if (i == R_CASE_NO || i == R_DEFENDANT_NO || i == R_OFFENSE || i == R_RULE_SET)
+            continue;
+        free(r->text[i]);
+        r->text[i] = NULL;
+        r->present[i] = 0;
+    }
+    free(r->trace_json);
+    r->trace_json = NULL;
+    text_show(shown, sizeof shown, msg, strlen(msg));
+    if (!rec_set_text(r, R_STATUS, "error") || !rec_set_text(r, R_ERROR, shown))
+        return false;
+    r->num[R_STATUS] = 1;
+    return true;
+}
+
 void rec_value_text(const struct rec *r, int f, char *buf, size_t len)
 {
     if (!r->present[f]) {

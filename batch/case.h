@@ -231,7 +231,14 @@ struct rec {
 void rec_fini(struct rec *r);
 bool rec_set_text(struct rec *r, enum rec_field f, const char *s);
 void rec_set_num(struct rec *r, enum rec_field f, int64_t v);
-/* Field f of r as recommendations.csv text ("" when absent; amounts in fen). */
+/* Make r an error result with message msg, keeping its keys and rule set:
+ * every other field is cleared. The message may quote what a rule raised
+ * or returned (any bytes): it is stored escaped, valid UTF-8 without
+ * control characters, so that the database takes it and a terminal shows
+ * it safely. False when out of memory (r then has no status). */
+bool rec_set_error(struct rec *r, const char *msg);
+/* Field f of r as recommendations.csv text ("" when absent; amounts, kept
+ * in fen, as yuan). */
 void rec_value_text(const struct rec *r, int f, char *buf, size_t len);
 /* The first field (rule_set aside) in which a and b differ, or -1. */
 int rec_diff(const struct rec *a, const struct rec *b);

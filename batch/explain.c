@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "db.h"
+#include "recommend.h"
 #include "rules.h"
 #include "value.h"
 
@@ -145,7 +146,7 @@ static enum status replay(struct replayer *rp, struct db *db, const struct db_st
         return ST_EDB;
     }
     rules_set_trace(rp->rules, true);
-    st = rules_eval(rp->rules, &c, out, err);
+    st = recommend(rp->rules, &c, out, err);
     charge_fini(&c);
     if (st != ST_OK)
         return st;
@@ -261,9 +262,7 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
                *defendant_no = ctx->opt.nargs > 1 ? ctx->opt.args[1] : NULL;
     enum status st;
 
-    rules_limits_default(&rp.lim);
-    if (ctx->opt.case_time_ms > 0)
-        rp.lim.time_ms = ctx->opt.case_time_ms;
+    rules_limits_set(&rp.lim, false, ctx->opt.case_time_ms);
     if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) != ST_OK ||

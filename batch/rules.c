@@ -24,7 +24,6 @@
 #include "rules.h"
 
 #include "buf.h"
-#include "rec_check.h"
 #include "rules_api.h"
 #include "sandbox.h"
 #include "sha256.h"
@@ -370,6 +369,14 @@ void rules_limits_default(struct rules_limits *lim)
     lim->log = false;
 }
 
+void rules_limits_set(struct rules_limits *lim, bool log, long time_ms)
+{
+    rules_limits_default(lim);
+    lim->log = log;
+    if (time_ms > 0)
+        lim->time_ms = time_ms;
+}
+
 /* Keep a copy of one file of the rule set (name, content). */
 static bool keep_file(struct rules *r, const char *name, const char *data, size_t len)
 {
@@ -684,27 +691,6 @@ static int eval_protected(lua_State *L)
     return 1;
 }
 
-/* Make *out an error result with message msg. The message may quote what
- * a rule raised or returned (any bytes): it is stored escaped, valid UTF-8
- * without control characters, so that the database takes it and a terminal
- * shows it safely. */
-static void set_error(struct rec *out, const char *msg)
-{
-    char shown[1024];
-
-    for (int i = 0; i < R__COUNT; i++) {
-        free(out->text[i]);
-        out->text[i] = NULL;
-        out->present[i] = 0;
-    }
-    free(out->trace_json);
-    out->trace_json = NULL;
-    rec_set_text(out, R_STATUS, "error");
-    out->num[R_STATUS] = 1;
-    text_show(shown, sizeof shown, msg, strlen(msg));
-    rec_set_text(out, R_ERROR, shown);
-}
-
 enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out, struct err *err)
 {
     lua_State *L = r->L;
@@ -726,25 +712,20 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     if (!sandbox_shared_check(L, msg, sizeof msg) && st == LUA_OK) {
         char full[600];
         snprintf(full, sizeof full, "rule error: %s", msg);
-        set_error(out, full);
+        rec_set_error(out, full);
         lua_settop(L, top);
     } else if (st != LUA_OK) {
         snprintf(msg, sizeof msg, "rule error: %s", lua_tostring(L, -1));
-        set_error(out, msg);
+        rec_set_error(out, msg);
         lua_settop(L, top);
         lua_gc(L, LUA_GCCOLLECT); /* reclaim what a memory bomb left */
     } else if (!rules_api_read_rec(L, -1, r->trace, out, msg, sizeof msg)) {
         char full[600];
         snprintf(full, sizeof full, "rule result malformed: %s", msg);
-        set_error(out, full);
+        rec_set_error(out, full);
         lua_settop(L, top);
     } else {
         lua_settop(L, top);
-        if (!rec_check(out, c->acts[0].num[F_DEFENDANT_KIND] == 1, msg, sizeof msg)) {
-            char full[600];
-            snprintf(full, sizeof full, "rule result breaks the contract: %s", msg);
-            set_error(out, full);
-        }
     }
     if (!out->present[R_STATUS])
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");

@@ -34,6 +34,9 @@ struct rules_limits {
 
 /* Defaults: 5 million instructions, 32 MiB, 250 ms. */
 void rules_limits_default(struct rules_limits *lim);
+/* The defaults with log, and time_ms when it is above 0 (--verbose,
+ * --case-time). */
+void rules_limits_set(struct rules_limits *lim, bool log, long time_ms);
 
 /* Load the rule set in dir: read MANIFEST, compile and run each file,
  * freeze the environment, check that evaluate() is defined. A syntax or
@@ -75,7 +78,8 @@ void rules_set_trace(struct rules *r, bool on);
  * this call: *out gets status "error" and a message naming the rule file
  * and line. Returns ST_ENOMEM or ST_EIO only when the host itself fails.
  * The first call in a process (a forked worker) starts the engine's clock
- * there. Installs a SIGALRM handler (rules_load does too). */
+ * there. Installs a SIGALRM handler (rules_load does too). The result is
+ * not checked against the recommendation contract: recommend() does that. */
 enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out, struct err *err);
 
 void rules_free(struct rules *r);

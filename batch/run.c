@@ -17,6 +17,7 @@
 #include "db.h"
 #include "log.h"
 #include "output.h"
+#include "recommend.h"
 #include "rule_tests.h"
 #include "rules.h"
 
@@ -184,7 +185,7 @@ static size_t evaluate_chunk(struct rules *rules, const struct charge *cs, struc
             return i;
         }
         in_rules = 1;
-        *st = rules_eval(rules, &cs[i], &recs[i], err);
+        *st = recommend(rules, &cs[i], &recs[i], err);
         in_rules = 0;
         if (*st != ST_OK)
             return i;
@@ -398,23 +399,16 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     bool idle = false;
 
     /* The rule set is loaded and checked before anything is written. */
-    rules_limits_default(&lim);
-    lim.log = ctx->opt.verbose;
-    if (ctx->opt.case_time_ms > 0)
-        lim.time_ms = ctx->opt.case_time_ms;
-    if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
+    rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
+    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &lim, stderr, &rules, &passed,
+                              &failed, err)) != ST_OK)
         return st;
-    {
-        if ((st = rule_tests_run(rules, ctx->opt.tests_dir, stderr, &passed, &failed, err)) !=
-            ST_OK)
-            goto done;
-        if (failed > 0) {
-            st = err_set(err, ST_ERULES,
-                         "the rule set fails %ld of its %ld golden tests; nothing was written",
-                         failed, passed + failed);
-            err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
-            goto done;
-        }
+    if (failed > 0) {
+        st = err_set(err, ST_ERULES,
+                     "the rule set fails %ld of its %ld golden tests; nothing was written", failed,
+                     passed + failed);
+        err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
+        goto done;
     }
     {
         /* Once signals are caught, a statement that waits (the outputs

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  * test_properties.c
  *     Property tests of the rule set in lua-rules/: generated charges of
- *     all three offenses, evaluated by the real rules through rules_eval
+ *     all three offenses, evaluated by the real rules through recommend
  *     (no database), must satisfy
  *       1. a mitigating circumstance never makes the recommendation harsher;
  *       2. an aggravating circumstance never makes it lighter;
@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "case.h"
+#include "recommend.h"
 #include "rules.h"
 #include "value.h"
 
@@ -719,7 +720,7 @@ static void eval(struct fx *fx, const struct charge *c, struct rec *out)
 {
     struct err err;
 
-    assert_int_equal(rules_eval(fx->rules, c, out, &err), ST_OK);
+    assert_int_equal(recommend(fx->rules, c, out, &err), ST_OK);
     free(out->trace_json);
     out->trace_json = NULL;
 }
