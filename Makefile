@@ -33,9 +33,12 @@ LIB_SRCS := $(filter-out batch/main.c,$(SRCS))
 # The migrations in sql/ are compiled into the program.
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 GEN_SQL := build/gen/migrations_data.c
-OBJS := $(SRCS:batch/%.c=build/%.o) build/migrations_data.o
-SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o) build-san/migrations_data.o
-SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o) build-san/migrations_data.o
+# So is the codebook (batch/codebook.csv, see codebook.h).
+GEN_CODEBOOK := build/gen/codebook_data.c
+GEN_OBJS = $(1)/migrations_data.o $(1)/codebook_data.o
+OBJS := $(SRCS:batch/%.c=build/%.o) $(call GEN_OBJS,build)
+SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
+SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 DB_SRCS := $(wildcard tests/db/test_*.c)
@@ -59,10 +62,14 @@ $(GEN_SQL): $(SQL_FILES) scripts/embed-sql
 	@mkdir -p build/gen
 	scripts/embed-sql $@ $(SQL_FILES)
 
-build/migrations_data.o: $(GEN_SQL)
+$(GEN_CODEBOOK): batch/codebook.csv scripts/embed-sql
+	@mkdir -p build/gen
+	scripts/embed-sql --text codebook_csv $@ batch/codebook.csv
+
+build/%_data.o: build/gen/%_data.c
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
 
-build-san/migrations_data.o: $(GEN_SQL)
+build-san/%_data.o: build/gen/%_data.c
 	@mkdir -p build-san
 	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -102,7 +109,7 @@ FUZZ_CFLAGS = $(CSTD) $(FUZZ_CWARNS) $(PKG_CFLAGS) -Ibatch -MMD -MP \
               -fno-omit-frame-pointer
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-fuzz/%.o) build-fuzz/migrations_data.o
+FUZZ_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-fuzz/%.o) $(call GEN_OBJS,build-fuzz)
 FUZZ_LIB := build-fuzz/libsentencer.a
 
 fuzz-build: $(FUZZ_BINS)
@@ -111,7 +118,7 @@ build-fuzz/%.o: batch/%.c
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build-fuzz/migrations_data.o: $(GEN_SQL)
+build-fuzz/%_data.o: build/gen/%_data.c
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 

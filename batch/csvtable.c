@@ -97,20 +97,27 @@ static void on_row(int c, void *data)
 
 enum status csvtable_read(struct csvtable **out, const char *path, struct err *err)
 {
+    FILE *fp = fopen(path, "rb");
+    enum status st;
+
+    if (!fp)
+        return err_set(err, ST_EIO, "could not open \"%s\": %s", path, strerror(errno));
+    st = csvtable_read_fp(out, fp, path, err);
+    fclose(fp);
+    return st;
+}
+
+enum status csvtable_read_fp(struct csvtable **out, FILE *fp, const char *path, struct err *err)
+{
     struct csv_parser p;
     struct reader r = {0};
-    FILE *fp = fopen(path, "rb");
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
     enum status st = ST_OK;
 
-    if (!fp)
-        return err_set(err, ST_EIO, "could not open \"%s\": %s", path, strerror(errno));
-    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0 || !(r.t = calloc(1, sizeof *r.t))) {
-        fclose(fp);
+    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0 || !(r.t = calloc(1, sizeof *r.t)))
         return err_set(err, ST_ENOMEM, "out of memory");
-    }
     /* Feed line by line so that each row knows the line it starts on. */
     while ((n = getline(&line, &cap, fp)) > 0) {
         r.line++;
@@ -128,7 +135,6 @@ enum status csvtable_read(struct csvtable **out, const char *path, struct err *e
                      csv_strerror(csv_error(&p)));
     csv_free(&p);
     free(line);
-    fclose(fp);
     for (int i = 0; i < r.nrow; i++)
         free(r.row[i]);
     free(r.row);

@@ -15,6 +15,7 @@
  */
 #include "output.h"
 
+#include "codebook.h"
 #include "csvout.h"
 #include "log.h"
 #include "report_html.h"
@@ -143,316 +144,50 @@ static int file_columns(enum file_id id, const char **names, int max)
 }
 
 /* ----------------------------------------------------------------------
- * The codebook: one entry per file and column
+ * The codebook (codebook.c): one row per file and column
  * ----------------------------------------------------------------------
  */
-
-struct col_doc {
-    const char *file; /* NULL: both summary tables */
-    const char *column;
-    const char *type; /* text, integer, decimal, boolean, enum, list, timestamp */
-    const char *unit; /* "" when none */
-    const char *meaning;
-    const char *source;
-};
-
-#define REC_SRC "rules (lua-rules), stored in sentencer.recommendation"
-#define AGG "PostgreSQL over the current recommendations (sentencer.recommendation.is_current): "
-#define OFFENSE_CODES                                                                              \
-    "refuse_netsec_duty (Criminal Law Art. 286-1), illegal_use_network (Art. 287-1), "             \
-    "help_network_crime (Art. 287-2)"
-
-static const struct col_doc col_docs[] = {
-    /* recommendations.csv: the contract, case-interchange.md section 2 */
-    {"recommendations.csv", "case_no", "text", "", "court case number (key)", "cases.csv"},
-    {"recommendations.csv", "defendant_no", "text", "", "defendant's number within the case (key)",
-     "cases.csv"},
-    {"recommendations.csv", "offense", "enum", "", "charged offense (key): " OFFENSE_CODES,
-     "cases.csv"},
-    {"recommendations.csv", "status", "enum", "",
-     "ok, or error when the case could not be evaluated (then only error is filled)", REC_SRC},
-    {"recommendations.csv", "error", "text", "",
-     "why the case could not be evaluated; empty when status is ok", REC_SRC},
-    {"recommendations.csv", "threshold_met", "boolean", "",
-     "the facts reach the offense's threshold (serious circumstances, or the Art. 286-1 "
-     "conditions)",
-     REC_SRC},
-    {"recommendations.csv", "threshold_basis", "list", "citation ids",
-     "the threshold tests met, ';'-separated (e.g. I2019:10.2;I2019:10.5); empty when "
-     "threshold_met is false",
-     REC_SRC},
-    {"recommendations.csv", "statutory_kinds", "list", "",
-     "principal penalties the article allows the defendant: fixed_term, detention, surveillance "
-     "(empty for a unit, which can only be fined)",
-     REC_SRC},
-    {"recommendations.csv", "statutory_max_months", "integer", "months",
-     "upper limit of fixed-term imprisonment", REC_SRC},
-    {"recommendations.csv", "fine_rule", "enum", "",
-     "with_or_alone: a fine imposed together with, or instead of, the principal penalty", REC_SRC},
-    {"recommendations.csv", "fine_min_yuan", "decimal", "yuan",
-     "legal minimum fine for this defendant: 1000, or 500 for a person under 18 at the act; "
-     "empty for a unit",
-     REC_SRC " (fine_min_fen / 100)"},
-    {"recommendations.csv", "recommended_kind", "enum", "",
-     "recommended principal penalty: fixed_term, detention, surveillance, fine_only, exempt",
-     REC_SRC},
-    {"recommendations.csv", "recommended_months", "integer", "months",
-     "recommended term; empty for fine_only and exempt", REC_SRC},
-    {"recommendations.csv", "range_low_months", "integer", "months",
-     "lower end of the recommended band around the term", REC_SRC},
-    {"recommendations.csv", "range_high_months", "integer", "months",
-     "upper end of the recommended band around the term", REC_SRC},
-    {"recommendations.csv", "suspension_allowed", "boolean", "",
-     "the law allows a suspended sentence (not a recidivist nor a ringleader)", REC_SRC},
-    {"recommendations.csv", "recommended_suspended", "boolean", "",
-     "a suspended sentence is recommended", REC_SRC},
-    {"recommendations.csv", "probation_min_months", "integer", "months",
-     "shortest lawful probation for the recommended term, when suspended", REC_SRC},
-    {"recommendations.csv", "probation_max_months", "integer", "months",
-     "longest lawful probation for the recommended term, when suspended", REC_SRC},
-    {"recommendations.csv", "recommended_fine_yuan", "decimal", "yuan", "recommended fine",
-     REC_SRC " (recommended_fine_fen / 100)"},
-    {"recommendations.csv", "ban_eligible", "boolean", "",
-     "an occupational ban may be declared (Criminal Law Art. 37-1, I2019:17)", REC_SRC},
-    {"recommendations.csv", "ban_min_years", "integer", "years",
-     "shortest lawful occupational ban (3) when eligible; empty otherwise", REC_SRC},
-    {"recommendations.csv", "ban_max_years", "integer", "years",
-     "longest lawful occupational ban (5) when eligible; empty otherwise", REC_SRC},
-    {"recommendations.csv", "ban_recommended_years", "integer", "years",
-     "recommended ban length when eligible", REC_SRC},
-    {"recommendations.csv", "injunction_eligible", "boolean", "",
-     "an injunction may be declared: the recommended disposition is surveillance or a "
-     "suspended sentence (Arts. 38, 72, I2019:17)",
-     REC_SRC},
-    {"recommendations.csv", "review_flags", "list", "",
-     "points a judge or researcher should check, e.g. below_threshold, heavier_offense_check, "
-     "leniency_candidate, pre_interpretation_conduct, assumed_facts",
-     REC_SRC},
-    {"recommendations.csv", "citations", "list", "citation ids",
-     "every provision the recommendation rests on", REC_SRC},
-    {"recommendations.csv", "rule_set", "text", "",
-     "identifier (content hash) of the rule set that produced the recommendation", REC_SRC},
-
-    /* summary_offense.csv keys */
-    {"summary_offense.csv", "offense", "enum", "",
-     "offense: " OFFENSE_CODES "; all = every offense together (a defendant charged with two "
-     "offenses counts in each)",
-     "sentencer.charge.offense; all = GROUP BY ROLLUP total"},
-    {"summary_offense.csv", "conviction_year", "text", "year",
-     "year of the conviction_date of the charge's first act (lowest act_no); unknown = no "
-     "conviction date recorded; all = every year together (the offense's total)",
-     "sentencer.act.conviction_date; all = GROUP BY ROLLUP total"},
-    /* summary_court.csv keys and suppression */
-    {"summary_court.csv", "court_code", "text", "",
-     "code of the trial court: court_code of the charge's first act (lowest act_no); one row "
-     "per court and offense tried there, no totals (they are in summary_offense.csv)",
-     "sentencer.act.court_code"},
-    {"summary_court.csv", "offense", "enum", "", "offense: " OFFENSE_CODES,
-     "sentencer.charge.offense"},
-    {"summary_court.csv", "suppressed", "enum", "",
-     "small-cell suppression of the row: none; partial = some statistics blanked; all = every "
-     "statistic blanked (fewer than min_cell defendants, or blanked so that another row's "
-     "small counts cannot be worked out from the totals)",
-     "sentencer run --min-cell K (manifest.csv min_cell)"},
-    {"summary_court.csv", "suppressed_columns", "list", "",
-     "the columns of the row blanked by suppression, ';'-separated; a blank cell not listed "
-     "here is a value that does not exist (e.g. no term to take a quantile of)",
-     "sentencer run --min-cell K"},
-
-    /* both summary tables */
-    {NULL, "defendants", "integer", "defendants",
-     "defendants (one per defendant and offense) in the group, over all current "
-     "recommendations: the database after this run, not only the cases this run evaluated",
-     AGG "count(*)"},
-    {NULL, "share_threshold_met", "decimal", "share (0 to 1)",
-     "share of the group's evaluated defendants (status ok) whose facts reach the threshold; "
-     "empty when none was evaluated",
-     AGG "count(threshold_met) / count(status = ok), 4 decimals"},
-    {NULL, "kind_fixed_term", "integer", "defendants",
-     "defendants recommended fixed-term imprisonment", AGG "count(recommended_kind = fixed_term)"},
-    {NULL, "kind_detention", "integer", "defendants", "defendants recommended criminal detention",
-     AGG "count(recommended_kind = detention)"},
-    {NULL, "kind_surveillance", "integer", "defendants",
-     "defendants recommended public surveillance", AGG "count(recommended_kind = surveillance)"},
-    {NULL, "kind_fine_only", "integer", "defendants",
-     "defendants recommended a fine alone (units always)",
-     AGG "count(recommended_kind = fine_only)"},
-    {NULL, "kind_exempt", "integer", "defendants",
-     "defendants recommended exemption from punishment", AGG "count(recommended_kind = exempt)"},
-    {NULL, "share_suspended", "decimal", "share (0 to 1)",
-     "share of the group's evaluated defendants recommended a suspended sentence",
-     AGG "count(recommended_suspended) / count(status = ok), 4 decimals"},
-    {NULL, "months_p10", "decimal", "months",
-     "10th percentile of the recommended terms of the group's defendants who have one "
-     "(fixed_term, detention and surveillance pooled); empty when none",
-     AGG "percentile_cont(0.10) WITHIN GROUP (ORDER BY recommended_months), 1 decimal"},
-    {NULL, "months_p25", "decimal", "months", "25th percentile of the recommended terms",
-     AGG "percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_months), 1 decimal"},
-    {NULL, "months_p50", "decimal", "months", "median recommended term",
-     AGG "percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_months), 1 decimal"},
-    {NULL, "months_p75", "decimal", "months", "75th percentile of the recommended terms",
-     AGG "percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_months), 1 decimal"},
-    {NULL, "months_p90", "decimal", "months", "90th percentile of the recommended terms",
-     AGG "percentile_cont(0.90) WITHIN GROUP (ORDER BY recommended_months), 1 decimal"},
-    {NULL, "fine_yuan_p25", "decimal", "yuan",
-     "25th percentile of the recommended fines of the group's defendants who have one; empty "
-     "when none",
-     AGG "percentile_cont(0.25) WITHIN GROUP (ORDER BY recommended_fine_fen) / 100"},
-    {NULL, "fine_yuan_p50", "decimal", "yuan", "median recommended fine",
-     AGG "percentile_cont(0.50) WITHIN GROUP (ORDER BY recommended_fine_fen) / 100"},
-    {NULL, "fine_yuan_p75", "decimal", "yuan", "75th percentile of the recommended fines",
-     AGG "percentile_cont(0.75) WITHIN GROUP (ORDER BY recommended_fine_fen) / 100"},
-    {NULL, "share_ban_eligible", "decimal", "share (0 to 1)",
-     "share of the group's evaluated defendants eligible for an occupational ban",
-     AGG "count(ban_eligible) / count(status = ok), 4 decimals"},
-    {NULL, "share_injunction_eligible", "decimal", "share (0 to 1)",
-     "share of the group's evaluated defendants eligible for an injunction",
-     AGG "count(injunction_eligible) / count(status = ok), 4 decimals"},
-    {NULL, "errors", "integer", "defendants",
-     "defendants whose case could not be evaluated (status error): counted in defendants, not "
-     "in the shares or quantiles",
-     AGG "count(status = error)"},
-
-    /* basis_frequency.csv */
-    {"basis_frequency.csv", "offense", "enum", "", "offense: " OFFENSE_CODES,
-     "sentencer.charge.offense"},
-    {"basis_frequency.csv", "citation", "text", "citation id",
-     "a threshold test (see legal-rules.md), e.g. I2019:12.2; tests met by no defendant have "
-     "no row; rows in byte order of the id",
-     "threshold_basis of the current recommendations"},
-    {"basis_frequency.csv", "defendants", "integer", "defendants",
-     "evaluated defendants (status ok) charged with the offense, over all current "
-     "recommendations",
-     AGG "count(status = ok)"},
-    {"basis_frequency.csv", "defendants_met", "integer", "defendants",
-     "of them, those whose threshold_basis lists this test (a defendant meeting several tests "
-     "counts for each)",
-     AGG "count per element of string_to_array(threshold_basis, ';')"},
-    {"basis_frequency.csv", "share_met", "decimal", "share (0 to 1)", "defendants_met / defendants",
-     AGG "4 decimals"},
-
-    /* errors.csv */
-    {"errors.csv", "case_no", "text", "", "court case number (key)", "cases.csv"},
-    {"errors.csv", "defendant_no", "text", "", "defendant's number within the case (key)",
-     "cases.csv"},
-    {"errors.csv", "offense", "enum", "", "charged offense (key): " OFFENSE_CODES, "cases.csv"},
-    {"errors.csv", "error", "text", "",
-     "why this run could not evaluate the case (the failing rule file and line, or the check "
-     "that failed)",
-     "sentencer.run_error.message"},
-
-    /* codebook.csv */
-    {"codebook.csv", "file", "text", "", "the file of the run folder the row documents",
-     "sentencer"},
-    {"codebook.csv", "column", "text", "", "the column documented", "sentencer"},
-    {"codebook.csv", "type", "enum", "",
-     "text, integer, decimal, boolean (true/false), enum (one of the listed codes), list "
-     "(';'-separated), timestamp (UTC, ISO 8601)",
-     "sentencer"},
-    {"codebook.csv", "unit", "text", "",
-     "defendants, months, years, yuan, share (0 to 1), citation ids, rows or bytes; empty when "
-     "the column has no unit",
-     "sentencer"},
-    {"codebook.csv", "meaning", "text", "", "what a value says, and what an empty cell means",
-     "sentencer"},
-    {"codebook.csv", "source", "text", "",
-     "where the value comes from: the cases (cases.csv), the rules (sentencer.recommendation) "
-     "or the PostgreSQL aggregate that computes it",
-     "sentencer"},
-
-    /* manifest.csv */
-    {"manifest.csv", "run_id", "integer", "", "the run (see sentencer status)", "sentencer.run.id"},
-    {"manifest.csv", "rule_set", "text", "", "identifier (content hash) of the rule set of the run",
-     "sentencer.run.rule_set"},
-    {"manifest.csv", "state", "enum", "",
-     "done = every pending charge was evaluated; interrupted = stopped by a signal after "
-     "committing the work in hand (recommendations.csv and errors.csv then hold what was done)",
-     "sentencer run"},
-    {"manifest.csv", "started_at", "timestamp", "", "start of the run (UTC)",
-     "sentencer.run.started_at"},
-    {"manifest.csv", "ended_at", "timestamp", "",
-     "end of the evaluation: the moment of the database snapshot that every file of the folder "
-     "describes (UTC)",
-     "PostgreSQL now() of the output transaction"},
-    {"manifest.csv", "evaluated", "integer", "defendants",
-     "charges (defendant and offense) this run evaluated", "sentencer.run.evaluated"},
-    {"manifest.csv", "errors", "integer", "defendants",
-     "of them, those that could not be evaluated (errors.csv)", "sentencer.run.errors"},
-    {"manifest.csv", "current_recommendations", "integer", "defendants",
-     "current recommendations after the run: the population of the summaries and the report",
-     AGG "count(*)"},
-    {"manifest.csv", "min_cell", "integer", "defendants",
-     "K of the small-cell suppression: counts from 1 to K-1 in summary_court.csv are blanked",
-     "sentencer run --min-cell (default 5)"},
-    {"manifest.csv", "excel_bom", "boolean", "",
-     "the CSV files begin with a UTF-8 byte-order mark (sentencer run --excel)",
-     "sentencer run --excel"},
-    {"manifest.csv", "file", "text", "", "a file of the folder (manifest.csv does not list itself)",
-     "sentencer"},
-    {"manifest.csv", "scope", "enum", "",
-     "run = this run's cases; current = all current recommendations after the run; "
-     "documentation = describes the other files",
-     "sentencer"},
-    {"manifest.csv", "rows", "integer", "rows",
-     "data rows, the header excluded; empty for report.html", "sentencer"},
-    {"manifest.csv", "bytes", "integer", "bytes", "size of the file", "sentencer"},
-};
-
-static const struct col_doc *col_doc_find(const char *file, const char *column)
-{
-    const struct col_doc *shared = NULL;
-    bool summary = strncmp(file, "summary_", 8) == 0;
-
-    for (size_t i = 0; i < sizeof col_docs / sizeof col_docs[0]; i++) {
-        const struct col_doc *d = &col_docs[i];
-
-        if (strcmp(d->column, column) != 0)
-            continue;
-        if (d->file && strcmp(d->file, file) == 0)
-            return d;
-        if (!d->file && summary)
-            shared = d;
-    }
-    return shared;
-}
 
 /* Write codebook.csv: a row for every column of every CSV file of the run,
  * in file and column order. A column without an entry (a new contract
  * column, say) is listed as undocumented and reported. */
 static enum status write_codebook(struct csvout *w, struct err *err)
 {
-    enum status st = ST_OK;
+    struct codebook *cb = NULL;
     const char *cols[64];
+    enum status st = codebook_open(&cb, err);
     int n;
 
+    if (st != ST_OK)
+        return st;
     n = file_columns(FILE_CODEBOOK, cols, NELEM(cols));
-    for (int c = 0; c < n && st == ST_OK; c++)
-        st = csvout_str(w, cols[c], err);
-    if (st == ST_OK)
-        st = csvout_end_row(w, err);
+    for (int c = 0; c < n; c++)
+        csvout_str(w, cols[c], err); /* errors stick: checked at the row's end */
+    st = csvout_end_row(w, err);
     for (int f = 0; f < FILE__COUNT && st == ST_OK; f++) {
         n = file_columns((enum file_id)f, cols, NELEM(cols));
         for (int c = 0; c < n && st == ST_OK; c++) {
-            const struct col_doc *d = col_doc_find(files[f].name, cols[c]);
+            struct col_doc d;
+            bool found = codebook_find(cb, files[f].name, cols[c], &d);
             char meaning[1024];
 
-            if (!d)
+            if (!found)
                 log_warning("column %s of %s has no codebook entry", cols[c], files[f].name);
             /* The court table's statistics are the offense table's, suppressed. */
-            snprintf(meaning, sizeof meaning, "%s%s", d ? d->meaning : "(not documented)",
-                     d && !d->file && f == FILE_SUMMARY_COURT
+            snprintf(meaning, sizeof meaning, "%s%s", found ? d.meaning : "(not documented)",
+                     found && !d.file[0] && f == FILE_SUMMARY_COURT
                          ? "; blank when suppressed (see suppressed_columns)"
                          : "");
-            if ((st = csvout_str(w, files[f].name, err)) != ST_OK ||
-                (st = csvout_str(w, cols[c], err)) != ST_OK ||
-                (st = csvout_str(w, d ? d->type : "", err)) != ST_OK ||
-                (st = csvout_str(w, d ? d->unit : "", err)) != ST_OK ||
-                (st = csvout_str(w, meaning, err)) != ST_OK ||
-                (st = csvout_str(w, d ? d->source : "", err)) != ST_OK)
-                break;
+            csvout_str(w, files[f].name, err);
+            csvout_str(w, cols[c], err);
+            csvout_str(w, found ? d.type : "", err);
+            csvout_str(w, found ? d.unit : "", err);
+            csvout_str(w, meaning, err);
+            csvout_str(w, found ? d.source : "", err);
             st = csvout_end_row(w, err);
         }
     }
+    codebook_free(cb);
     return st;
 }
 

@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ * test_codebook.c
+ *     Unit tests of the compiled-in codebook (batch/codebook.csv): it
+ *     parses, every contract column of recommendations.csv has its own
+ *     entry, a statistic shared by the summary tables is found for both
+ *     and only for them, and an unknown column is not found.
+ *
+ * tests/unit/test_codebook.c
+ *-------------------------------------------------------------------------
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "case.h"
+#include "codebook.h"
+#include "status.h"
+
+#include <string.h>
+
+static void codebook_documents_every_contract_column(void **state)
+{
+    struct codebook *cb = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(codebook_open(&cb, &err), ST_OK);
+    for (int f = 0; f < R__COUNT; f++) {
+        struct col_doc d;
+
+        if (!codebook_find(cb, "recommendations.csv", rec_fields[f].name, &d))
+            fail_msg("no codebook entry for recommendations.csv column %s", rec_fields[f].name);
+        assert_string_equal(d.file, "recommendations.csv");
+        assert_true(d.type[0] != '\0');
+        assert_true(d.meaning[0] != '\0');
+    }
+    codebook_free(cb);
+}
+
+static void codebook_shares_summary_statistics_between_the_summary_tables(void **state)
+{
+    struct codebook *cb = NULL;
+    struct err err = {0};
+    struct col_doc d;
+
+    (void)state;
+    assert_int_equal(codebook_open(&cb, &err), ST_OK);
+    assert_true(codebook_find(cb, "summary_offense.csv", "share_threshold_met", &d));
+    assert_string_equal(d.file, "");
+    assert_true(codebook_find(cb, "summary_court.csv", "share_threshold_met", &d));
+    assert_string_equal(d.file, "");
+    assert_false(codebook_find(cb, "recommendations.csv", "share_threshold_met", &d));
+    assert_false(codebook_find(cb, "recommendations.csv", "no_such_column", &d));
+    codebook_free(cb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(codebook_documents_every_contract_column),
+        cmocka_unit_test(codebook_shares_summary_statistics_between_the_summary_tables),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
