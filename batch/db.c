@@ -1530,27 +1530,60 @@ oom:
  * ----------------------------------------------------------------------
  */
 
-void db_table_free(struct db_table *t)
+/* A named query's result, the PGresult itself (see result.h). */
+struct result {
+    PGresult *pg;
+};
+
+int result_rows(const struct result *r)
 {
-    if (!t)
+    return r ? PQntuples(r->pg) : 0;
+}
+
+int result_cols(const struct result *r)
+{
+    return r ? PQnfields(r->pg) : 0;
+}
+
+const char *result_name(const struct result *r, int col)
+{
+    return PQfname(r->pg, col);
+}
+
+int result_col(const struct result *r, const char *name)
+{
+    /* PQfnumber would fold an unquoted name to lower case: these are exact. */
+    for (int c = 0; r && c < PQnfields(r->pg); c++)
+        if (strcmp(PQfname(r->pg, c), name) == 0)
+            return c;
+    return -1;
+}
+
+const char *result_get(const struct result *r, int row, int col)
+{
+    if (!r || row < 0 || row >= PQntuples(r->pg) || col < 0 || col >= PQnfields(r->pg) ||
+        PQgetisnull(r->pg, row, col))
+        return NULL;
+    return PQgetvalue(r->pg, row, col);
+}
+
+void result_free(struct result *r)
+{
+    if (!r)
         return;
-    for (int i = 0; t->names && i < t->ncols; i++)
-        free(t->names[i]);
-    for (int i = 0; t->cells && i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->names);
-    free(t->cells);
-    free(t);
+    PQclear(r->pg);
+    free(r);
 }
 
 enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
-                     struct db_table **out, struct err *err)
+                     struct result **out, struct err *err)
 {
     const char *sql = query_sql(name);
     PGresult *res = NULL;
-    struct db_table *t;
+    struct result *r;
     enum status st;
 
+    *out = NULL;
     if (!sql)
         return err_set(err, ST_EDB, "no query named \"%s\"", name);
     /* Named queries are SELECTs and transaction or cursor control alike. */
@@ -1558,28 +1591,11 @@ enum status db_query(struct db *db, const char *name, int nparams, const char *c
         return db_fail(db, NULL, name, err);
     if ((st = wait_results(db, &res, -1, name, err)) != ST_OK)
         return st;
-    t = calloc(1, sizeof *t);
-    if (!t)
-        goto oom;
-    t->nrows = PQntuples(res);
-    t->ncols = PQnfields(res);
-    t->names = calloc((size_t)t->ncols + 1, sizeof *t->names);
-    t->cells = calloc((size_t)t->nrows * (size_t)t->ncols + 1, sizeof *t->cells);
-    if (!t->names || !t->cells)
-        goto oom;
-    for (int c = 0; c < t->ncols; c++)
-        if (!(t->names[c] = strdup(PQfname(res, c))))
-            goto oom;
-    for (int r = 0; r < t->nrows; r++)
-        for (int c = 0; c < t->ncols; c++)
-            if (!PQgetisnull(res, r, c) &&
-                !(t->cells[r * t->ncols + c] = strdup(PQgetvalue(res, r, c))))
-                goto oom;
-    PQclear(res);
-    *out = t;
+    if (!(r = malloc(sizeof *r))) {
+        PQclear(res);
+        return err_set(err, ST_ENOMEM, "out of memory");
+    }
+    r->pg = res;
+    *out = r;
     return ST_OK;
-oom:
-    PQclear(res);
-    db_table_free(t);
-    return err_set(err, ST_ENOMEM, "out of memory");
 }

@@ -15,6 +15,7 @@
 #define SENTENCER_DB_H
 
 #include "case.h"
+#include "result.h"
 #include "status.h"
 
 #include <signal.h>
@@ -190,19 +191,10 @@ void db_files_fini(struct db_files *f);
  * (rule sets of runs before schema version 4). */
 enum status db_rule_set_files(struct db *db, const char *id, struct db_files *out, struct err *err);
 
-/* A result table as text, for summaries and status: row-major cells,
- * NULL = SQL null. Owned; free with db_table_free(). */
-struct db_table {
-    int nrows, ncols;
-    char **names; /* ncols column names */
-    char **cells; /* nrows * ncols */
-};
-void db_table_free(struct db_table *t);
-
 /* Fixed queries by name (see queries.c): "summaries",
  * "status" (param: limit), "explain" (params: case_no, defendant_no or
  * NULL). */
 enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
-                     struct db_table **out, struct err *err);
+                     struct result **out, struct err *err);
 
 #endif

@@ -27,13 +27,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A cell of a trace row by column name ("" for NULL). */
-static const char *cell(const struct db_table *t, int r, const char *name)
+/* The cell at (r, c) ("" for NULL or a missing column). */
+static const char *cell(const struct result *t, int r, int c)
 {
-    for (int c = 0; c < t->ncols; c++)
-        if (strcmp(t->names[c], name) == 0)
-            return t->cells[r * t->ncols + c] ? t->cells[r * t->ncols + c] : "";
-    return "";
+    const char *v = result_get(t, r, c);
+
+    return v ? v : "";
 }
 
 /* Print stored text with control and invisible characters escaped
@@ -58,20 +57,23 @@ static size_t put(const char *s)
 static enum status print_trace(struct db *db, const char *trace, struct err *err)
 {
     const char *params[1] = {trace};
-    struct db_table *t = NULL;
+    struct result *t = NULL;
     enum status st = db_query(db, "explain_trace", 1, params, &t, err);
 
     if (st != ST_OK)
         return st;
-    for (int r = 0; r < t->nrows; r++) {
-        const char *facts = cell(t, r, "facts"), *pct = cell(t, r, "pct");
-        const char *note = cell(t, r, "note"), *result = cell(t, r, "result");
+    int c_facts = result_col(t, "facts"), c_pct = result_col(t, "pct"),
+        c_note = result_col(t, "note"), c_result = result_col(t, "result"),
+        c_cite = result_col(t, "cite"), c_step = result_col(t, "step");
+    for (int r = 0; r < result_rows(t); r++) {
+        const char *facts = cell(t, r, c_facts), *pct = cell(t, r, c_pct);
+        const char *note = cell(t, r, c_note), *result = cell(t, r, c_result);
         size_t width;
 
         printf("  ");
-        width = put(cell(t, r, "cite"));
+        width = put(cell(t, r, c_cite));
         printf("%*s ", width < 13 ? (int)(13 - width) : 0, ""); /* as %-13s */
-        put(cell(t, r, "step"));
+        put(cell(t, r, c_step));
         if (result[0]) {
             printf(" -> ");
             put(result);
@@ -93,7 +95,7 @@ static enum status print_trace(struct db *db, const char *trace, struct err *err
             printf("\n");
         }
     }
-    db_table_free(t);
+    result_free(t);
     return ST_OK;
 }
 

@@ -17,6 +17,7 @@
 
 #include "codebook.h"
 #include "csvout.h"
+#include "db.h"
 #include "log.h"
 #include "report_html.h"
 #include "suppress.h"
@@ -196,36 +197,32 @@ static enum status write_codebook(struct csvout *w, struct err *err)
  * ----------------------------------------------------------------------
  */
 
-static int col_index(const struct db_table *t, const char *name)
-{
-    for (int c = 0; c < t->ncols; c++)
-        if (strcmp(t->names[c], name) == 0)
-            return c;
-    return -1;
-}
-
 /* Cell (row, column named name); NULL for SQL null or a missing column. */
-static const char *cell(const struct db_table *t, int row, const char *name)
+static const char *cell(const struct result *t, int row, const char *name)
 {
-    int c = col_index(t, name);
-
-    return c < 0 ? NULL : t->cells[row * t->ncols + c];
+    return result_get(t, row, result_col(t, name));
 }
 
-static long long cell_num(const struct db_table *t, int row, const char *name)
+/* The integer at (row, col); 0 for SQL null or a missing column. */
+static long long num_at(const struct result *t, int row, int col)
 {
-    const char *s = cell(t, row, name);
+    const char *s = result_get(t, row, col);
 
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
+static long long cell_num(const struct result *t, int row, const char *name)
+{
+    return num_at(t, row, result_col(t, name));
+}
+
 /* Fail unless every named column is in the result (a query and its file
  * out of step: a programming error, caught by the tests). */
-static enum status need_columns(const struct db_table *t, const char *query,
-                                const char *const *names, int n, struct err *err)
+static enum status need_columns(const struct result *t, const char *query, const char *const *names,
+                                int n, struct err *err)
 {
     for (int i = 0; i < n; i++)
-        if (col_index(t, names[i]) < 0)
+        if (result_col(t, names[i]) < 0)
             return err_set(err, ST_EDB, "query %s returned no column %s", query, names[i]);
     return ST_OK;
 }
@@ -292,14 +289,15 @@ static int stat_index(const char *name)
 
 /* Run the suppression over the court rows of the summaries result; views
  * is indexed by result row. */
-static enum status suppress_courts(const struct db_table *t, int min_cell, struct court_view *views,
+static enum status suppress_courts(const struct result *t, int min_cell, struct court_view *views,
                                    struct err *err)
 {
-    int col_part = col_index(t, "part"), col_offense = col_index(t, "offense");
-    int stat_si[SUP__NSTATS];
-    bool *done = calloc((size_t)t->nrows + 1, sizeof *done);
-    struct sup_row *rows = calloc((size_t)t->nrows + 1, sizeof *rows);
-    int *table_row = calloc((size_t)t->nrows + 1, sizeof *table_row);
+    int col_part = result_col(t, "part"), col_offense = result_col(t, "offense");
+    int col_months = result_col(t, "n_months"), col_fine = result_col(t, "n_fine");
+    int stat_si[SUP__NSTATS], count_col[SUP__NCOUNTS];
+    bool *done = calloc((size_t)result_rows(t) + 1, sizeof *done);
+    struct sup_row *rows = calloc((size_t)result_rows(t) + 1, sizeof *rows);
+    int *table_row = calloc((size_t)result_rows(t) + 1, sizeof *table_row);
     enum status st = ST_OK;
 
     if (!done || !rows || !table_row) {
@@ -308,25 +306,27 @@ static enum status suppress_courts(const struct db_table *t, int min_cell, struc
     }
     for (int s = 0; s < SUP__NSTATS; s++)
         stat_si[s] = stat_index(stat_cols[s]);
-    for (int i = 0; i < t->nrows && st == ST_OK; i++) {
-        const char *part = t->cells[i * t->ncols + col_part];
-        const char *offense = t->cells[i * t->ncols + col_offense];
+    for (int c = 0; c < SUP__NCOUNTS; c++)
+        count_col[c] = result_col(t, count_cols[c]);
+    for (int i = 0; i < result_rows(t) && st == ST_OK; i++) {
+        const char *part = result_get(t, i, col_part);
+        const char *offense = result_get(t, i, col_offense);
         bool protected_all;
         int n = 0;
 
         if (done[i] || !part || strcmp(part, "court") != 0 || !offense)
             continue;
         /* The rows of this offense, in court order. */
-        for (int j = i; j < t->nrows; j++) {
-            const char *pj = t->cells[j * t->ncols + col_part];
-            const char *oj = t->cells[j * t->ncols + col_offense];
+        for (int j = i; j < result_rows(t); j++) {
+            const char *pj = result_get(t, j, col_part);
+            const char *oj = result_get(t, j, col_offense);
 
             if (done[j] || !pj || strcmp(pj, "court") != 0 || !oj || strcmp(oj, offense) != 0)
                 continue;
             done[j] = true;
             table_row[n] = j;
             for (int c = 0; c < SUP__NCOUNTS; c++)
-                rows[n].count[c] = cell_num(t, j, count_cols[c]);
+                rows[n].count[c] = num_at(t, j, count_col[c]);
             n++;
         }
         if ((st = suppress_rows(rows, n, min_cell, &protected_all, err)) != ST_OK)
@@ -348,8 +348,8 @@ static enum status suppress_courts(const struct db_table *t, int min_cell, struc
                 bool fines = strncmp(summary_stats[si], "fine_", 5) == 0;
 
                 /* Quantiles of fewer than K values are blanked too. */
-                if (row->whole || (months && cell_num(t, tr, "n_months") < min_cell) ||
-                    (fines && cell_num(t, tr, "n_fine") < min_cell))
+                if (row->whole || (months && num_at(t, tr, col_months) < min_cell) ||
+                    (fines && num_at(t, tr, col_fine) < min_cell))
                     cv->blank[si] = true;
             }
         }
@@ -369,22 +369,26 @@ out:
 /* Write the rows of t whose part is `part` (NULL: every row) with the
  * columns of file id, after its header when header is true. views (court
  * table only, indexed by row of t) says which cells to blank. */
-static enum status write_rows(struct csvout *w, const struct db_table *t, const char *part,
+static enum status write_rows(struct csvout *w, const struct result *t, const char *part,
                               enum file_id id, bool header, const struct court_view *views,
                               struct err *err)
 {
     const char *cols[64];
     int ncols = file_columns(id, cols, NELEM(cols));
-    int idx[64];
-    int col_part = col_index(t, "part");
+    int idx[64], stat_col[NSTATS], stat_of[64];
+    int col_part = result_col(t, "part");
     enum status st = header ? write_header(w, id, err) : ST_OK;
 
     if (st != ST_OK)
         return st;
-    for (int c = 0; c < ncols; c++)
-        idx[c] = col_index(t, cols[c]);
-    for (int r = 0; r < t->nrows && st == ST_OK; r++) {
-        const char *p = col_part >= 0 ? t->cells[r * t->ncols + col_part] : NULL;
+    for (int c = 0; c < ncols; c++) {
+        idx[c] = result_col(t, cols[c]);
+        stat_of[c] = views ? stat_index(cols[c]) : -1;
+    }
+    for (int si = 0; si < NSTATS; si++)
+        stat_col[si] = result_col(t, summary_stats[si]);
+    for (int r = 0; r < result_rows(t) && st == ST_OK; r++) {
+        const char *p = col_part >= 0 ? result_get(t, r, col_part) : NULL;
         char list[1024] = "";
         bool any = false, all = true;
 
@@ -395,7 +399,7 @@ static enum status write_rows(struct csvout *w, const struct db_table *t, const 
 
             /* List the suppressed statistics that had a value. */
             for (int si = 0; si < NSTATS; si++) {
-                const char *v = cell(t, r, summary_stats[si]);
+                const char *v = result_get(t, r, stat_col[si]);
                 if (views[r].blank[si] && v) {
                     len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", any ? ";" : "",
                                             summary_stats[si]);
@@ -408,8 +412,8 @@ static enum status write_rows(struct csvout *w, const struct db_table *t, const 
             }
         }
         for (int c = 0; c < ncols && st == ST_OK; c++) {
-            const char *v = idx[c] >= 0 ? t->cells[r * t->ncols + idx[c]] : NULL;
-            int si = views ? stat_index(cols[c]) : -1;
+            const char *v = result_get(t, r, idx[c]);
+            int si = stat_of[c];
 
             if (views && strcmp(cols[c], "suppressed") == 0)
                 v = !any ? "none" : all ? "all" : "partial";
@@ -455,30 +459,30 @@ static enum status write_errors(struct db *db, const char *run_id, struct csvout
                                 struct err *err)
 {
     const char *params[1] = {run_id};
-    struct db_table *t = NULL;
+    struct result *t = NULL;
     enum status st;
 
     if ((st = write_header(w, FILE_ERRORS, err)) != ST_OK)
         return st;
     if ((st = db_query(db, "errors_open", 1, params, &t, err)) != ST_OK)
         return st;
-    db_table_free(t);
+    result_free(t);
     for (;;) {
         t = NULL;
         if ((st = db_query(db, "errors_fetch", 0, NULL, &t, err)) != ST_OK)
             return st;
-        if (t->nrows == 0)
+        if (result_rows(t) == 0)
             break;
         if ((st = need_columns(t, "errors_fetch", error_cols, NELEM(error_cols), err)) == ST_OK)
             st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, err);
-        db_table_free(t);
+        result_free(t);
         if (st != ST_OK)
             return st;
     }
-    db_table_free(t);
+    result_free(t);
     t = NULL;
     st = db_query(db, "errors_close", 0, NULL, &t, err);
-    db_table_free(t);
+    result_free(t);
     return st;
 }
 
@@ -494,18 +498,18 @@ struct written {
 
 /* Everything read from the database for the folder. */
 struct run_data {
-    struct db_table *info;      /* run_info */
-    struct db_table *summaries; /* summaries */
-    struct db_table *basis;     /* basis_frequency */
-    struct db_table *terms;     /* report_terms */
+    struct result *info;      /* run_info */
+    struct result *summaries; /* summaries */
+    struct result *basis;     /* basis_frequency */
+    struct result *terms;     /* report_terms */
 };
 
 static void run_data_free(struct run_data *d)
 {
-    db_table_free(d->info);
-    db_table_free(d->summaries);
-    db_table_free(d->basis);
-    db_table_free(d->terms);
+    result_free(d->info);
+    result_free(d->summaries);
+    result_free(d->basis);
+    result_free(d->terms);
 }
 
 /* Write one CSV file of the folder: fn fills it; its rows and size go to
@@ -579,15 +583,15 @@ static enum status fill_codebook(void *ud, struct csvout *w, struct err *err)
 static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    const struct db_table *info = c->data->info;
-    const struct db_table *sm = c->data->summaries;
+    const struct result *info = c->data->info;
+    const struct result *sm = c->data->summaries;
     const char *current = "0";
     char min_cell[16];
     enum status st = write_header(w, FILE_MANIFEST, err);
 
     snprintf(min_cell, sizeof min_cell, "%d", c->min_cell);
     /* The grand total is the summaries' row offense = all, year = all. */
-    for (int r = 0; r < sm->nrows; r++) {
+    for (int r = 0; r < result_rows(sm); r++) {
         const char *o = cell(sm, r, "offense"), *y = cell(sm, r, "conviction_year");
         if (o && y && strcmp(o, "all") == 0 && strcmp(y, "all") == 0)
             current = cell(sm, r, "defendants");
@@ -624,7 +628,7 @@ static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
 
 static enum status write_report(struct run_ctx *c, const struct out_dir *dir, struct err *err)
 {
-    const struct db_table *info = c->data->info;
+    const struct result *info = c->data->info;
     struct report_input in = {
         .run_id = c->run_id,
         .rule_set = cell(info, 0, "rule_set"),
@@ -660,7 +664,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
 
     if ((st = db_query(c->db, "run_info", 1, params, &d->info, err)) != ST_OK)
         return st;
-    if (d->info->nrows != 1)
+    if (result_rows(d->info) != 1)
         return err_set(err, ST_EDB, "run %s is not in sentencer.run", c->run_id);
     if ((st = write_csv(dir, FILE_RECS, c->excel, fill_recs, c, &c->written[FILE_RECS], err)) !=
         ST_OK)
@@ -668,7 +672,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
     if ((st = db_query(c->db, "summaries", 0, NULL, &d->summaries, err)) != ST_OK ||
         (st = need_columns(d->summaries, "summaries", summary_stats, NSTATS, err)) != ST_OK)
         return st;
-    if (!(c->views = calloc((size_t)d->summaries->nrows + 1, sizeof *c->views)))
+    if (!(c->views = calloc((size_t)result_rows(d->summaries) + 1, sizeof *c->views)))
         return err_set(err, ST_ENOMEM, "out of memory");
     if ((st = suppress_courts(d->summaries, c->min_cell, c->views, err)) != ST_OK)
         return st;
@@ -707,21 +711,21 @@ enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir
         .min_cell = min_cell,
         .state = state,
     };
-    struct db_table *t = NULL;
+    struct result *t = NULL;
     enum status st;
 
     snprintf(id, sizeof id, "%" PRId64, run_id);
     /* One snapshot for every file, so that they agree with each other. */
     if ((st = db_query(db, "output_begin", 0, NULL, &t, err)) != ST_OK)
         return st;
-    db_table_free(t);
+    result_free(t);
     t = NULL;
     if ((st = db_query(db, "output_settings", 0, NULL, &t, err)) == ST_OK)
         st = write_from_snapshot(&c, dir, err);
-    db_table_free(t);
+    result_free(t);
     t = NULL;
     if (st == ST_OK && (st = db_query(db, "output_end", 0, NULL, &t, err)) == ST_OK) {
-        db_table_free(t);
+        result_free(t);
         st =
             write_csv(dir, FILE_CODEBOOK, excel, fill_codebook, &c, &c.written[FILE_CODEBOOK], err);
         if (st == ST_OK)

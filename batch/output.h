@@ -17,12 +17,13 @@
 #ifndef SENTENCER_OUTPUT_H
 #define SENTENCER_OUTPUT_H
 
-#include "db.h"
 #include "outfile.h"
 #include "status.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+
+struct db; /* db.h: the connection the files are read through */
 
 struct run_totals {
     long evaluated;

@@ -91,17 +91,13 @@ static void html_text(struct page *p, const char *s)
  * ----------------------------------------------------------------------
  */
 
-static const char *get(const struct db_table *t, int row, const char *name)
+/* By name: the report reads a few cells of small tables (offenses, years). */
+static const char *get(const struct result *t, int row, const char *name)
 {
-    if (!t || row < 0 || row >= t->nrows)
-        return NULL;
-    for (int c = 0; c < t->ncols; c++)
-        if (strcmp(t->names[c], name) == 0)
-            return t->cells[row * t->ncols + c];
-    return NULL;
+    return result_get(t, row, result_col(t, name));
 }
 
-static double num(const struct db_table *t, int row, const char *name)
+static double num(const struct result *t, int row, const char *name)
 {
     const char *s = get(t, row, name);
 
@@ -115,19 +111,19 @@ static bool is(const char *a, const char *b)
 
 /* The rows of the summaries with conviction_year = all: one per offense,
  * then all offenses. Returns the count; rows[] gets their indexes. */
-static int offense_rows(const struct db_table *t, int *rows, int max)
+static int offense_rows(const struct result *t, int *rows, int max)
 {
     int n = 0;
 
-    for (int r = 0; t && r < t->nrows && n < max; r++)
+    for (int r = 0; t && r < result_rows(t) && n < max; r++)
         if (is(get(t, r, "part"), "offense") && is(get(t, r, "conviction_year"), "all"))
             rows[n++] = r;
     return n;
 }
 
-static int grand_row(const struct db_table *t)
+static int grand_row(const struct result *t)
 {
-    for (int r = 0; t && r < t->nrows; r++)
+    for (int r = 0; t && r < result_rows(t); r++)
         if (is(get(t, r, "part"), "offense") && is(get(t, r, "offense"), "all") &&
             is(get(t, r, "conviction_year"), "all"))
             return r;
@@ -271,7 +267,7 @@ static void stacked_bar(struct page *p, double y, const double *parts, int npart
 
 static void headline(struct page *p, const struct report_input *in)
 {
-    const struct db_table *t = in->summaries;
+    const struct result *t = in->summaries;
     int g = grand_row(t);
     double n_actual = num(t, g, "n_actual");
 
@@ -365,18 +361,18 @@ static void chart_kinds(struct page *p, const struct report_input *in)
 
 static void chart_terms(struct page *p, const struct report_input *in)
 {
-    const struct db_table *t = in->terms;
+    const struct result *t = in->terms;
     const int plot_h = 180, top = 10, left = 50, bottom = 40;
     int max_month = 12;
     double max_count = 0, *stack;
 
-    for (int r = 0; t && r < t->nrows; r++)
+    for (int r = 0; t && r < result_rows(t); r++)
         if (num(t, r, "months") > max_month)
             max_month = (int)num(t, r, "months");
     if (max_month > 600)
         max_month = 600;
     stack = calloc((size_t)max_month + 1, sizeof *stack);
-    for (int r = 0; stack && t && r < t->nrows; r++) {
+    for (int r = 0; stack && t && r < result_rows(t); r++) {
         int m = (int)num(t, r, "months");
         if (m >= 0 && m <= max_month) {
             stack[m] += num(t, r, "defendants");
@@ -409,7 +405,7 @@ static void chart_terms(struct page *p, const struct report_input *in)
             out(p, "</text>\n");
         }
         memset(stack, 0, sizeof *stack * ((size_t)max_month + 1));
-        for (int r = 0; r < t->nrows; r++) {
+        for (int r = 0; r < result_rows(t); r++) {
             int m = (int)num(t, r, "months");
             double c = num(t, r, "defendants"), h = plot_h * c / max_count;
             const char *fill = "#777777", *kind = get(t, r, "kind");
@@ -444,8 +440,8 @@ static void chart_terms(struct page *p, const struct report_input *in)
 
 static void chart_basis(struct page *p, const struct report_input *in)
 {
-    const struct db_table *t = in->basis;
-    int n = t ? t->nrows : 0, groups = 0, height;
+    const struct result *t = in->basis;
+    int n = t ? result_rows(t) : 0, groups = 0, height;
     double max_share = 0;
     const char *prev = NULL;
 
@@ -499,7 +495,7 @@ static void chart_basis(struct page *p, const struct report_input *in)
 
 static void chart_actual(struct page *p, const struct report_input *in)
 {
-    const struct db_table *t = in->summaries;
+    const struct result *t = in->summaries;
     int rows[16], n = offense_rows(t, rows, 16), g = grand_row(t);
     const int pair_h = 18 + 2 * BAR_H + 2 + 12; /* offense line, two bars, gap */
     const char *fills[NKINDS], *inks[NKINDS];

@@ -14,7 +14,7 @@
 #ifndef SENTENCER_REPORT_HTML_H
 #define SENTENCER_REPORT_HTML_H
 
-#include "db.h"
+#include "result.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -23,14 +23,14 @@
 struct report_input {
     const char *run_id;
     const char *rule_set;
-    const char *state;                /* "done" or "interrupted" */
-    const char *started_at;           /* UTC, ISO 8601 */
-    const char *ended_at;             /* the snapshot the summaries describe */
-    long evaluated;                   /* charges evaluated by this run */
-    long errors;                      /* of them, not evaluated */
-    const struct db_table *summaries; /* query "summaries" (its part = 'offense' rows) */
-    const struct db_table *basis;     /* query "basis_frequency" */
-    const struct db_table *terms;     /* query "report_terms" */
+    const char *state;              /* "done" or "interrupted" */
+    const char *started_at;         /* UTC, ISO 8601 */
+    const char *ended_at;           /* the snapshot the summaries describe */
+    long evaluated;                 /* charges evaluated by this run */
+    long errors;                    /* of them, not evaluated */
+    const struct result *summaries; /* query "summaries" (its part = 'offense' rows) */
+    const struct result *basis;     /* query "basis_frequency" */
+    const struct result *terms;     /* query "report_terms" */
 };
 
 /* Write the page to fp (borrowed; the caller closes it). name is used in

@@ -305,7 +305,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
      * run's counters, which the workers update chunk by chunk. */
     while (running > 0) {
         struct timespec pause = {0, 200 * 1000 * 1000};
-        struct db_table *t = NULL;
+        struct result *t = NULL;
 
         for (int i = 0; i < n; i++) {
             int ws;
@@ -328,16 +328,17 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
         if (running > 0) {
             nanosleep(&pause, NULL);
             if (progress && db_query(db, "run_totals", 1, params, &t, err) == ST_OK &&
-                t->nrows == 1 && t->cells[0])
-                progress_show(progress, strtol(t->cells[0], NULL, 10), false);
-            db_table_free(t);
+                result_rows(t) == 1 && result_get(t, 0, 0))
+                progress_show(progress, strtol(result_get(t, 0, 0), NULL, 10), false);
+            result_free(t);
         }
     }
     if (progress && progress->tty) {
-        struct db_table *t = NULL;
-        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && t->nrows == 1 && t->cells[0])
-            progress_show(progress, strtol(t->cells[0], NULL, 10), true);
-        db_table_free(t);
+        struct result *t = NULL;
+        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && result_rows(t) == 1 &&
+            result_get(t, 0, 0))
+            progress_show(progress, strtol(result_get(t, 0, 0), NULL, 10), true);
+        result_free(t);
     }
     if (st == ST_OK && failed > 0) {
         st = err_set(err, ST_EDB, "%d of %d workers failed", failed, n);
@@ -447,13 +448,13 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     }
     {
         const char *params[1] = {rules_id(rules)};
-        struct db_table *t = NULL;
+        struct result *t = NULL;
         if ((st = db_query(db, "pending", 1, params, &t, err)) != ST_OK)
             goto done;
-        progress_init(&progress, t->cells[0] ? strtol(t->cells[0], NULL, 10) : 0);
+        progress_init(&progress, result_get(t, 0, 0) ? strtol(result_get(t, 0, 0), NULL, 10) : 0);
         if (ctx->opt.limit > 0 && progress.pending > ctx->opt.limit)
             progress.pending = ctx->opt.limit;
-        db_table_free(t);
+        result_free(t);
     }
     /* Catch signals before the run is recorded: one arriving in between
      * would otherwise kill the process and leave the run 'running' instead

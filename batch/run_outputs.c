@@ -21,7 +21,7 @@
 enum status cmd_outputs(struct ctx *ctx, struct err *err)
 {
     struct db *db;
-    struct db_table *t = NULL;
+    struct result *t = NULL;
     struct out_dir out = {.fd = -1};
     struct run_totals totals = {0};
     char id[24], state[16] = "";
@@ -39,12 +39,12 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err)
     if ((st = db_check_schema(db, err)) != ST_OK ||
         (st = db_query(db, "run_state", 1, params, &t, err)) != ST_OK)
         goto done;
-    if (t->nrows != 1 || !t->cells[0]) {
+    if (result_rows(t) != 1 || !result_get(t, 0, 0)) {
         st = err_set(err, ST_EUSAGE, "there is no run %s", id);
         err_hint(err, "\"sentencer status\" lists the runs.");
         goto done;
     }
-    snprintf(state, sizeof state, "%s", t->cells[0]);
+    snprintf(state, sizeof state, "%s", result_get(t, 0, 0));
     if (strcmp(state, "running") == 0) {
         st = err_set(err, ST_EDB, "run %s is still running", id);
         err_hint(err, "A run writes its files when it ends; ask again after that.");
@@ -60,7 +60,7 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err)
                  totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s", out.path);
 done:
     outdir_close(&out);
-    db_table_free(t);
+    result_free(t);
     db_close(db);
     return st;
 }

@@ -18,10 +18,10 @@
 enum status cmd_status(struct ctx *ctx, struct err *err)
 {
     struct db *db;
-    struct db_table *t = NULL;
+    struct result *t = NULL;
     char limit[24];
     enum status st;
-    int width[SHOWN_COLS];
+    int width[SHOWN_COLS] = {0};
 
     snprintf(limit, sizeof limit, "%ld", ctx->opt.limit > 0 ? ctx->opt.limit : 10);
     if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
@@ -33,30 +33,33 @@ enum status cmd_status(struct ctx *ctx, struct err *err)
     db_close(db);
     if (st != ST_OK)
         return st;
-    if (t->nrows == 0) {
+    int nrows = result_rows(t), all_cols = result_cols(t);
+    int ncols = all_cols < SHOWN_COLS ? all_cols : SHOWN_COLS;
+    if (nrows == 0) {
         printf("no runs yet\n");
-        db_table_free(t);
+        result_free(t);
         return ST_OK;
     }
-    for (int c = 0; c < SHOWN_COLS && c < t->ncols; c++) {
-        width[c] = (int)strlen(t->names[c]);
-        for (int r = 0; r < t->nrows; r++) {
-            const char *v = t->cells[r * t->ncols + c];
+    for (int c = 0; c < ncols; c++) {
+        width[c] = (int)strlen(result_name(t, c));
+        for (int r = 0; r < nrows; r++) {
+            const char *v = result_get(t, r, c);
             if (v && (int)strlen(v) > width[c])
                 width[c] = (int)strlen(v);
         }
     }
-    for (int c = 0; c < SHOWN_COLS && c < t->ncols; c++)
-        printf("%-*s%s", width[c], t->names[c], c + 1 < SHOWN_COLS ? "  " : "\n");
-    for (int r = 0; r < t->nrows; r++) {
-        for (int c = 0; c < SHOWN_COLS && c < t->ncols; c++) {
-            const char *v = t->cells[r * t->ncols + c];
+    for (int c = 0; c < ncols; c++)
+        printf("%-*s%s", width[c], result_name(t, c), c + 1 < SHOWN_COLS ? "  " : "\n");
+    for (int r = 0; r < nrows; r++) {
+        const char *message = result_get(t, r, SHOWN_COLS); /* NULL when there is none */
+
+        for (int c = 0; c < ncols; c++) {
+            const char *v = result_get(t, r, c);
             printf("%-*s%s", width[c], v ? v : "", c + 1 < SHOWN_COLS ? "  " : "\n");
         }
-        if (t->ncols > SHOWN_COLS && t->cells[r * t->ncols + SHOWN_COLS] &&
-            t->cells[r * t->ncols + SHOWN_COLS][0])
-            printf("    %s\n", t->cells[r * t->ncols + SHOWN_COLS]);
+        if (message && message[0])
+            printf("    %s\n", message);
     }
-    db_table_free(t);
+    result_free(t);
     return ST_OK;
 }
