@@ -13,7 +13,7 @@
 #                   FUZZ_SECONDS (default 300); fails when one finds something
 
 CC ?= cc
-PKGS := libpq lua5.4
+PKGS := libpq lua5.4 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 

@@ -463,11 +463,29 @@ static enum status read_listed(void *ud, const char *name, struct err *err)
  * evaluate(); where: the folder or "rule set <id>", for messages. Chunks
  * are named by file name alone (see load_file); prefix/name, the file as
  * its maintainer knows it, goes into the messages of a failed load. */
+/* The rule set's hash (see sql/004): its MANIFEST, then each file's name,
+ * a NUL and its content. False when libcrypto could not start. */
+static bool hash_kept(struct rules *r)
+{
+    struct sha256 sha;
+
+    if (!sha256_init(&sha))
+        return false;
+    sha256_update(&sha, r->files[0].data, r->files[0].len);
+    for (int i = 1; i < r->nfiles; i++) {
+        sha256_update(&sha, r->names[i], strlen(r->names[i]) + 1);
+        sha256_update(&sha, r->files[i].data, r->files[i].len);
+    }
+    sha256_hex(&sha, r->sha256);
+    memcpy(r->id, r->sha256, 16);
+    r->id[16] = '\0';
+    return true;
+}
+
 static enum status load_kept(struct rules *r, const char *prefix, const char *where,
                              struct err *err)
 {
-    struct sha256 sha;
-    char path[4096], hex[65];
+    char path[4096];
     enum status st;
 
     if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8))
@@ -475,15 +493,11 @@ static enum status load_kept(struct rules *r, const char *prefix, const char *wh
     sandbox_open(r->L, r->lim.log);                 /* env */
     r->env_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* pops env */
     rules_api_init(r->L);
-    sha256_init(&sha);
-    sha256_update(&sha, r->files[0].data, r->files[0].len);
     for (int i = 1; i < r->nfiles; i++) {
         if (prefix)
             snprintf(path, sizeof path, "%s/%s", prefix, r->names[i]);
         else
             snprintf(path, sizeof path, "%s", r->names[i]);
-        sha256_update(&sha, r->names[i], strlen(r->names[i]) + 1);
-        sha256_update(&sha, r->files[i].data, r->files[i].len);
         if ((st = load_file(r, r->names[i], path, &r->files[i], err)) != ST_OK)
             return st;
     }
@@ -510,10 +524,8 @@ static enum status load_kept(struct rules *r, const char *prefix, const char *wh
     lua_pop(r->L, 1);
     lua_gc(r->L, LUA_GCCOLLECT);
 
-    sha256_hex(&sha, hex);
-    memcpy(r->sha256, hex, 65);
-    memcpy(r->id, hex, 16);
-    r->id[16] = '\0';
+    if (!hash_kept(r))
+        return err_set(err, ST_ENOMEM, "out of memory hashing the rule set");
     return ST_OK;
 }
 

@@ -1,6 +1,8 @@
 /*-------------------------------------------------------------------------
  * sha256.h
- *     SHA-256 (FIPS 180-4), used to name a rule set by its content.
+ *     SHA-256, used to name a rule set by its content: libcrypto's (the
+ *     OpenSSL that libpq links already), behind the three calls the rule
+ *     loader needs.
  *
  * batch/sha256.h
  *-------------------------------------------------------------------------
@@ -8,19 +10,19 @@
 #ifndef SENTENCER_SHA256_H
 #define SENTENCER_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 struct sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    unsigned char buf[64];
-    size_t nbuf;
+    void *ctx; /* EVP_MD_CTX, owned until sha256_hex */
 };
 
-void sha256_init(struct sha256 *s);
+/* Start a digest; false when libcrypto could not (out of memory). */
+bool sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
-/* Finish and write the digest as 64 lowercase hex digits plus NUL. */
+/* Finish, free the context, and write the digest as 64 lowercase hex
+ * digits plus NUL (all zeros if libcrypto failed, which then matches no
+ * rule set). */
 void sha256_hex(struct sha256 *s, char out[65]);
 
 #endif

@@ -178,7 +178,7 @@ static const struct db_rule_set *fake_rules(struct fake_rules *f, const char *ta
     f->data[1] = tag;
     f->lens[0] = strlen(f->data[0]);
     f->lens[1] = strlen(tag);
-    sha256_init(&sha);
+    assert_true(sha256_init(&sha));
     sha256_update(&sha, f->data[0], f->lens[0]);
     sha256_update(&sha, "x.lua", 6);
     sha256_update(&sha, tag, f->lens[1]);
