@@ -16,12 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const offense_values[] = {"refuse_netsec_duty", "illegal_use_network",
-                                      "help_network_crime", NULL};
-const char *const defendant_kind_values[] = {"person", "unit", NULL};
-const char *const penalty_kind_values[] = {"fixed_term", "detention", "surveillance",
-                                           "fine_only",  "exempt",    NULL};
-const char *const status_values[] = {"ok", "error", NULL};
+#define CODE_OF(e, code, ...) code,
+#define ARTICLE_OF(e, code, article, name) article,
+#define NAME_OF(e, code, article, name) name,
+const char *const offense_values[] = {OFFENSE_LIST(CODE_OF) NULL};
+const char *const offense_articles[] = {OFFENSE_LIST(ARTICLE_OF) NULL};
+const char *const offense_names[] = {OFFENSE_LIST(NAME_OF) NULL};
+const char *const defendant_kind_values[] = {DEFENDANT_KIND_LIST(CODE_OF) NULL};
+const char *const penalty_kind_values[] = {PENALTY_KIND_LIST(CODE_OF) NULL};
+const char *const status_values[] = {STATUS_LIST(CODE_OF) NULL};
+#undef CODE_OF
+#undef ARTICLE_OF
+#undef NAME_OF
 const char *const fine_rule_values[] = {"with_or_alone", NULL};
 
 #define REQ FF_REQUIRED

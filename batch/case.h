@@ -176,13 +176,42 @@ enum rec_field {
 extern const struct field_def case_fields[F__COUNT];
 extern const struct field_def rec_fields[R__COUNT];
 
-/* Enum value lists (NULL-terminated), shared by both tables. */
-extern const char
-    *const offense_values[]; /* refuse_netsec_duty, illegal_use_network, help_network_crime */
-extern const char *const defendant_kind_values[]; /* person, unit */
-extern const char
-    *const penalty_kind_values[]; /* fixed_term, detention, surveillance, fine_only, exempt */
-extern const char *const status_values[];    /* ok, error */
+/* The coded values, one table each: the enum (the value in num[]), the
+ * code (the CSV files, the database) and, for offenses, the article and
+ * the report's name. The value lists below are made from them. The schema's
+ * CHECKs (sql/001), the codebook and the summary queries write the codes
+ * out in SQL and prose; tests/db/test_db.c and tests/unit/test_codebook.c
+ * check those against these tables. A new offense starts here. */
+#define OFFENSE_LIST(X)                                                                            \
+    X(OFFENSE_REFUSE_NETSEC_DUTY, "refuse_netsec_duty", "Art. 286-1", "network security duties")   \
+    X(OFFENSE_ILLEGAL_USE_NETWORK, "illegal_use_network", "Art. 287-1", "illegal use of networks") \
+    X(OFFENSE_HELP_NETWORK_CRIME, "help_network_crime", "Art. 287-2", "helping network crime")
+#define PENALTY_KIND_LIST(X)                                                                       \
+    X(KIND_FIXED_TERM, "fixed_term")                                                               \
+    X(KIND_DETENTION, "detention")                                                                 \
+    X(KIND_SURVEILLANCE, "surveillance")                                                           \
+    X(KIND_FINE_ONLY, "fine_only")                                                                 \
+    X(KIND_EXEMPT, "exempt")
+#define DEFENDANT_KIND_LIST(X) X(DEFENDANT_PERSON, "person") X(DEFENDANT_UNIT, "unit")
+#define STATUS_LIST(X) X(STATUS_OK, "ok") X(STATUS_ERROR, "error")
+
+#define CASE_ENUM_OFFENSE(e, code, article, name) e,
+#define CASE_ENUM_CODE(e, code) e,
+enum offense { OFFENSE_LIST(CASE_ENUM_OFFENSE) OFFENSE__COUNT };
+enum penalty_kind { PENALTY_KIND_LIST(CASE_ENUM_CODE) KIND__COUNT };
+enum defendant_kind { DEFENDANT_KIND_LIST(CASE_ENUM_CODE) DEFENDANT__COUNT };
+enum rec_status { STATUS_LIST(CASE_ENUM_CODE) STATUS__COUNT };
+#undef CASE_ENUM_OFFENSE
+#undef CASE_ENUM_CODE
+
+/* Enum value lists (NULL-terminated, in enum order), shared by both
+ * field tables. */
+extern const char *const offense_values[];
+extern const char *const offense_articles[];
+extern const char *const offense_names[];
+extern const char *const defendant_kind_values[];
+extern const char *const penalty_kind_values[];
+extern const char *const status_values[];
 extern const char *const fine_rule_values[]; /* with_or_alone */
 
 /* Find a column by name; returns its index or -1. */

@@ -607,8 +607,7 @@ static int check_row(struct csvin *r, struct act *a, long line)
             reject(r, line, case_fields[F_AGE_AT_OFFENSE].name, reason);
             bad++;
         }
-        if (a->present[F_DEFENDANT_KIND] &&
-            enum_find(defendant_kind_values, "unit") == a->num[F_DEFENDANT_KIND]) {
+        if (a->present[F_DEFENDANT_KIND] && a->num[F_DEFENDANT_KIND] == DEFENDANT_UNIT) {
             reject(r, line, case_fields[F_AGE_AT_OFFENSE].name,
                    "must be empty for a unit (defendant_kind is unit)");
             bad++;

@@ -159,8 +159,8 @@ static enum status replay(struct replayer *rp, struct db *db, const struct db_st
         err_set(err, ST_ERULES,
                 "the replay does not give the stored result: %s is '%s' when replayed, '%s' as "
                 "stored%s%s",
-                rec_fields[f].name, now, stored, out->num[R_STATUS] == 1 ? ": " : "",
-                out->num[R_STATUS] == 1 && out->text[R_ERROR] ? out->text[R_ERROR] : "");
+                rec_fields[f].name, now, stored, out->num[R_STATUS] == STATUS_ERROR ? ": " : "",
+                out->num[R_STATUS] == STATUS_ERROR && out->text[R_ERROR] ? out->text[R_ERROR] : "");
         err_hint(err, "The rules must give the same result on the same facts every time (no "
                       "clock, randomness or state between cases); report this case with its "
                       "rule set.");
@@ -188,8 +188,8 @@ static void print_head(const struct db_stored *s, const char *label)
         printf(")");
     }
     printf(", run %" PRId64 ", facts revision %" PRId64 ": status %s", s->run_id, s->facts_rev,
-           r->num[R_STATUS] == 1 ? "error" : "ok");
-    if (r->num[R_STATUS] == 1) {
+           r->num[R_STATUS] == STATUS_ERROR ? "error" : "ok");
+    if (r->num[R_STATUS] == STATUS_ERROR) {
         printf(": ");
         put(r->text[R_ERROR] ? r->text[R_ERROR] : "");
         printf("\n");
@@ -319,7 +319,7 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
                        "not replayed)\n");
             else
                 printf("  (replayed: the same result as stored)\n");
-            if (s->rec.num[R_STATUS] == 0)
+            if (s->rec.num[R_STATUS] == STATUS_OK)
                 st = print_trace(db, trace ? trace : "[]", err);
             printf("\n");
         }

@@ -658,10 +658,18 @@ static enum status write_report(struct run_ctx *c, const struct out_dir *dir, st
 static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *dir,
                                        struct err *err)
 {
+    char codes[256] = "{";
+    const char *offenses[1] = {codes};
     const char *params[1] = {c->run_id};
     struct run_data *d = c->data;
     enum status st;
 
+    /* The offense codes in case.h's order, as a text[] parameter: the
+     * summaries' row order. */
+    for (int i = 0; i < OFFENSE__COUNT; i++)
+        snprintf(codes + strlen(codes), sizeof codes - strlen(codes), "%s%s", i ? "," : "",
+                 offense_values[i]);
+    snprintf(codes + strlen(codes), sizeof codes - strlen(codes), "}");
     if ((st = db_query(c->db, "run_info", 1, params, &d->info, err)) != ST_OK)
         return st;
     if (result_rows(d->info) != 1)
@@ -669,7 +677,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
     if ((st = write_csv(dir, FILE_RECS, c->excel, fill_recs, c, &c->written[FILE_RECS], err)) !=
         ST_OK)
         return st;
-    if ((st = db_query(c->db, "summaries", 0, NULL, &d->summaries, err)) != ST_OK ||
+    if ((st = db_query(c->db, "summaries", 1, offenses, &d->summaries, err)) != ST_OK ||
         (st = need_columns(d->summaries, "summaries", summary_stats, NSTATS, err)) != ST_OK)
         return st;
     if (!(c->views = calloc((size_t)result_rows(d->summaries) + 1, sizeof *c->views)))
@@ -681,7 +689,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
         (st = write_csv(dir, FILE_SUMMARY_COURT, c->excel, fill_court, c,
                         &c->written[FILE_SUMMARY_COURT], err)) != ST_OK)
         return st;
-    if ((st = db_query(c->db, "basis_frequency", 0, NULL, &d->basis, err)) != ST_OK ||
+    if ((st = db_query(c->db, "basis_frequency", 1, offenses, &d->basis, err)) != ST_OK ||
         (st = need_columns(d->basis, "basis_frequency", basis_cols, NELEM(basis_cols), err)) !=
             ST_OK)
         return st;

@@ -77,9 +77,10 @@ static const struct named_query queries[] = {
      * Columns after errors are not written to the files: n_* are the counts
      * behind the shares and quantiles (for small-cell suppression); actual_*,
      * n_terms* and mean_diff compare the recommendation with the actual
-     * judgment where one is recorded (for report.html). Offenses in article
-     * order (286-1, 287-1, 287-2), years ascending, then 'unknown', then
-     * 'all'; courts in byte order.
+     * judgment where one is recorded (for report.html). $1: the offense
+     * codes in case.h's order (OFFENSE_LIST, article order), which is the
+     * rows' order; years ascending, then 'unknown', then 'all'; courts in
+     * byte order.
      */
     {"summaries",
      "WITH a AS ("
@@ -87,8 +88,7 @@ static const struct named_query queries[] = {
      "  actual_kind, actual_months"
      " FROM sentencer.act ORDER BY charge_id, act_no),"
      "r AS ("
-     " SELECT array_position(ARRAY['refuse_netsec_duty', 'illegal_use_network',"
-     "   'help_network_crime'], a.offense) AS o,"
+     " SELECT array_position($1::text[], a.offense) AS o,"
      "  a.court_code COLLATE \"C\" AS court_code,"
      "  extract(year FROM a.conviction_date)::integer AS conviction_year,"
      "  rec.status = 'ok' AS ok, rec.threshold_met, rec.recommended_suspended,"
@@ -141,8 +141,7 @@ static const struct named_query queries[] = {
      " FROM r"
      " GROUP BY GROUPING SETS ((o, conviction_year), (o), (), (court_code, o)))"
      "SELECT CASE no_court WHEN 0 THEN 'court' ELSE 'offense' END AS part, court_code,"
-     " CASE all_offenses WHEN 1 THEN 'all' ELSE (ARRAY['refuse_netsec_duty',"
-     "  'illegal_use_network', 'help_network_crime'])[o] END AS offense,"
+     " CASE all_offenses WHEN 1 THEN 'all' ELSE ($1::text[])[o] END AS offense,"
      " CASE WHEN no_court = 0 THEN NULL WHEN all_years = 1 THEN 'all'"
      "  WHEN conviction_year IS NULL THEN 'unknown' ELSE conviction_year::text END"
      "  AS conviction_year,"
@@ -170,7 +169,8 @@ static const struct named_query queries[] = {
      * basis_frequency.csv: per offense, how many of the defendants evaluated
      * (status ok) met the threshold on each test (citation id). Counted per
      * distinct threshold_basis list first, then per citation: the lists are
-     * few, the recommendations many.
+     * few, the recommendations many. $1: the offense codes in case.h's
+     * order, as for summaries.
      */
     {"basis_frequency",
      "WITH per AS ("
@@ -184,8 +184,7 @@ static const struct named_query queries[] = {
      " CROSS JOIN LATERAL unnest(string_to_array(p.threshold_basis, ';')) AS b(citation)"
      " WHERE p.status = 'ok' AND b.citation <> ''"
      " GROUP BY p.offense, b.citation, t.ok"
-     " ORDER BY CASE p.offense WHEN 'refuse_netsec_duty' THEN 1 WHEN 'illegal_use_network' THEN 2"
-     "  WHEN 'help_network_crime' THEN 3 ELSE 4 END, p.offense, 2"},
+     " ORDER BY coalesce(array_position($1::text[], p.offense), 2147483647), p.offense, 2"},
     /* report.html: recommended terms by length and kind. */
     {"report_terms",
      "SELECT recommended_kind AS kind, recommended_months AS months, count(*) AS defendants"

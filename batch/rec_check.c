@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum kind { K_FIXED_TERM, K_DETENTION, K_SURVEILLANCE, K_FINE_ONLY, K_EXEMPT };
-
 static bool fail(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static bool fail(char *msg, size_t len, const char *fmt, ...)
@@ -42,12 +40,13 @@ static bool has(const struct rec *r, enum rec_field f)
 bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
 {
     /* Statutory range of each principal penalty, in months. */
-    static const int lo[] = {[K_FIXED_TERM] = 6, [K_DETENTION] = 1, [K_SURVEILLANCE] = 3};
-    static const int hi[] = {[K_FIXED_TERM] = 36, [K_DETENTION] = 6, [K_SURVEILLANCE] = 24};
+    static const int lo[] = {[KIND_FIXED_TERM] = 6, [KIND_DETENTION] = 1, [KIND_SURVEILLANCE] = 3};
+    static const int hi[] = {
+        [KIND_FIXED_TERM] = 36, [KIND_DETENTION] = 6, [KIND_SURVEILLANCE] = 24};
     int kind;
     bool suspended = yes(r, R_RECOMMENDED_SUSPENDED);
 
-    if (r->num[R_STATUS] != 0)
+    if (r->num[R_STATUS] != STATUS_OK)
         return true;
     if (!r->present[R_THRESHOLD_MET])
         return fail(msg, len, "threshold_met is missing");
@@ -60,7 +59,7 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
     kind = (int)r->num[R_RECOMMENDED_KIND];
 
     if (unit) {
-        if (kind != K_FINE_ONLY)
+        if (kind != KIND_FINE_ONLY)
             return fail(msg, len, "a unit can only be fined, but recommended_kind is %s",
                         r->text[R_RECOMMENDED_KIND]);
         if (has(r, R_STATUTORY_KINDS))
@@ -68,7 +67,7 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
         if (yes(r, R_BAN_ELIGIBLE) || yes(r, R_INJUNCTION_ELIGIBLE) || suspended)
             return fail(msg, len, "a unit gets no suspension, ban or injunction");
     }
-    if (kind <= K_SURVEILLANCE) {
+    if (kind <= KIND_SURVEILLANCE) {
         if (!r->present[R_RECOMMENDED_MONTHS])
             return fail(msg, len, "recommended_months is missing for %s",
                         r->text[R_RECOMMENDED_KIND]);
@@ -95,13 +94,13 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
     if (suspended) {
         if (!yes(r, R_SUSPENSION_ALLOWED))
             return fail(msg, len, "suspended although suspension_allowed is false");
-        if (kind != K_FIXED_TERM && kind != K_DETENTION)
+        if (kind != KIND_FIXED_TERM && kind != KIND_DETENTION)
             return fail(msg, len, "only detention or fixed term can be suspended");
         /* CL 73: detention: the term (at least 2 months) to 12 months; fixed
          * term: the term (at least 12 months) to 60 months. */
         int64_t m = r->num[R_RECOMMENDED_MONTHS];
-        int64_t pmin = kind == K_DETENTION ? (m > 2 ? m : 2) : (m > 12 ? m : 12);
-        int64_t pmax = kind == K_DETENTION ? 12 : 60;
+        int64_t pmin = kind == KIND_DETENTION ? (m > 2 ? m : 2) : (m > 12 ? m : 12);
+        int64_t pmax = kind == KIND_DETENTION ? 12 : 60;
         if (!r->present[R_PROBATION_MIN_MONTHS] || !r->present[R_PROBATION_MAX_MONTHS] ||
             r->num[R_PROBATION_MIN_MONTHS] != pmin || r->num[R_PROBATION_MAX_MONTHS] != pmax)
             return fail(msg, len, "probation must be %lld-%lld months (CL 73)", (long long)pmin,
@@ -111,14 +110,14 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
     }
 
     /* CL 38, 72; I2019:17: injunction exactly with surveillance or suspension. */
-    if (yes(r, R_INJUNCTION_ELIGIBLE) != (kind == K_SURVEILLANCE || suspended))
+    if (yes(r, R_INJUNCTION_ELIGIBLE) != (kind == KIND_SURVEILLANCE || suspended))
         return fail(msg, len,
                     "injunction_eligible must be true exactly when the recommendation "
                     "is surveillance or suspended");
 
     /* CL 37-1: a ban of 3 to 5 years, only when eligible and punished. */
     if (yes(r, R_BAN_ELIGIBLE)) {
-        if (kind == K_EXEMPT)
+        if (kind == KIND_EXEMPT)
             return fail(msg, len, "no occupational ban without a punishment");
         if (r->num[R_BAN_MIN_YEARS] != 3 || r->num[R_BAN_MAX_YEARS] != 5 ||
             !r->present[R_BAN_MIN_YEARS] || !r->present[R_BAN_MAX_YEARS] ||
@@ -134,7 +133,7 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
 
     /* A fine goes with every punishment (CL 286-1, 287-1, 287-2: 并处或者单处),
      * never below its floor (P2000:2). */
-    if (kind != K_EXEMPT) {
+    if (kind != KIND_EXEMPT) {
         if (!r->present[R_RECOMMENDED_FINE_YUAN] || r->num[R_RECOMMENDED_FINE_YUAN] <= 0)
             return fail(msg, len, "recommended_fine_yuan is missing");
         if (r->present[R_FINE_MIN_YUAN] &&

@@ -19,8 +19,7 @@ enum status recommend(struct rules *rules, const struct charge *c, struct rec *o
 
     if (st != ST_OK)
         return st;
-    /* F_DEFENDANT_KIND 1: a unit (case.c's enum values: person, unit). */
-    if (rec_check(out, c->acts[0].num[F_DEFENDANT_KIND] == 1, msg, sizeof msg))
+    if (rec_check(out, c->acts[0].num[F_DEFENDANT_KIND] == DEFENDANT_UNIT, msg, sizeof msg))
         return ST_OK;
     snprintf(full, sizeof full, "rule result breaks the contract: %s", msg);
     if (!rec_set_error(out, full))

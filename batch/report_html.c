@@ -13,6 +13,8 @@
  */
 #include "report_html.h"
 
+#include "case.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -39,15 +41,6 @@ static const struct {
     {"exempt", "exempt from punishment", "#aab7b8", "#111111"},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
-
-static const struct {
-    const char *code, *article, *name;
-} offenses[] = {
-    {"refuse_netsec_duty", "Art. 286-1", "network security duties"},
-    {"illegal_use_network", "Art. 287-1", "illegal use of networks"},
-    {"help_network_crime", "Art. 287-2", "helping network crime"},
-    {"all", "All offenses", ""},
-};
 
 /* The page being written; failed once a write failed. */
 struct page {
@@ -130,16 +123,20 @@ static int grand_row(const struct result *t)
     return -1;
 }
 
+/* An offense by article and name (case.h's table); the summaries' "all". */
 static void offense_label(struct page *p, const char *code)
 {
-    for (size_t i = 0; i < sizeof offenses / sizeof offenses[0]; i++) {
-        if (is(code, offenses[i].code)) {
-            out(p, "%s%s", offenses[i].article, offenses[i].name[0] ? " " : "");
-            html_text(p, offenses[i].name);
+    for (int i = 0; i < OFFENSE__COUNT; i++) {
+        if (is(code, offense_values[i])) {
+            out(p, "%s ", offense_articles[i]);
+            html_text(p, offense_names[i]);
             return;
         }
     }
-    html_text(p, code ? code : "?");
+    if (is(code, "all"))
+        out(p, "All offenses");
+    else
+        html_text(p, code ? code : "?");
 }
 
 /* An integer with thousands separators. */

@@ -322,8 +322,11 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
             if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
                 fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n", exp_path,
                         t->lines[row], key[0], key[1], key[2], name, want, got,
-                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? " -- case error: " : "",
-                        recs[ci].num[R_STATUS] == 1 && f != R_ERROR ? recs[ci].text[R_ERROR] : "");
+                        recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR ? " -- case error: "
+                                                                               : "",
+                        recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR
+                            ? recs[ci].text[R_ERROR]
+                            : "");
                 ok = false;
             }
         }

@@ -460,11 +460,11 @@ bool rules_api_read_rec(lua_State *L, int idx, bool trace, struct rec *out, char
         snprintf(msg, len, "'status' is missing");
         return false;
     }
-    if (out->num[R_STATUS] == 1 && (!out->present[R_ERROR] || !out->text[R_ERROR][0])) {
+    if (out->num[R_STATUS] == STATUS_ERROR && (!out->present[R_ERROR] || !out->text[R_ERROR][0])) {
         snprintf(msg, len, "status 'error' needs an 'error' message");
         return false;
     }
-    if (out->num[R_STATUS] == 0 && out->present[R_ERROR]) {
+    if (out->num[R_STATUS] == STATUS_OK && out->present[R_ERROR]) {
         snprintf(msg, len, "status 'ok' must not carry an 'error'");
         return false;
     }

@@ -3,7 +3,8 @@
  *     Database tests of db.c against a real PostgreSQL server (a fresh
  *     database per file, given by the PG* variables): migrations, the
  *     import merge, chunk claiming shared by two connections, history of
- *     superseded recommendations, export order.
+ *     superseded recommendations, export order, and the schema's CHECKs
+ *     of coded values against case.h's tables.
  *
  * tests/db/test_db.c
  *-------------------------------------------------------------------------
@@ -22,6 +23,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <libpq-fe.h>
 
 static struct db *connect_or_fail(void)
 {
@@ -98,6 +101,54 @@ static void migrate_is_idempotent_and_checks_the_version(void **state)
     assert_int_equal(db_migrate(db, &applied, &err), ST_OK);
     assert_int_equal(applied, 0);
     db_close(db);
+}
+
+/* The CHECK of table.col lists exactly values (NULL-terminated), in order. */
+static void check_codes(PGconn *pg, const char *table, const char *col, const char *const *values)
+{
+    const char *p[2] = {table, col};
+    PGresult *res = PQexecParams(pg,
+                                 "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                                 " WHERE conrelid = $1::regclass AND contype = 'c'"
+                                 " AND pg_get_constraintdef(oid) LIKE '%(' || $2 || ' = ANY%'",
+                                 2, NULL, p, NULL, NULL, 0);
+    const char *def, *q;
+    int n = 0;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        fail_msg("%s.%s: no single CHECK of its values (%s)", table, col,
+                 PQresultErrorMessage(res));
+    def = PQgetvalue(res, 0, 0);
+    /* (col = ANY (ARRAY['a'::text, 'b'::text])) */
+    for (q = strchr(def, '\''); q; q = strchr(strchr(q + 1, '\'') + 1, '\'')) {
+        size_t len = (size_t)(strchr(q + 1, '\'') - (q + 1));
+        if (!values[n] || strlen(values[n]) != len || strncmp(q + 1, values[n], len) != 0)
+            fail_msg("%s.%s: CHECK %s differs from case.h at value %d", table, col, def, n + 1);
+        n++;
+    }
+    if (values[n])
+        fail_msg("%s.%s: CHECK %s lacks %s", table, col, def, values[n]);
+    PQclear(res);
+}
+
+static void schema_checks_list_the_coded_values_of_case_h(void **state)
+{
+    struct db *db = connect_or_fail();
+    struct err err;
+    int applied;
+    PGconn *pg = PQconnectdb("");
+
+    (void)state;
+    err_clear(&err);
+    assert_int_equal(db_migrate(db, &applied, &err), ST_OK);
+    db_close(db);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    check_codes(pg, "sentencer.act", "offense", offense_values);
+    check_codes(pg, "sentencer.act", "defendant_kind", defendant_kind_values);
+    check_codes(pg, "sentencer.act", "actual_kind", penalty_kind_values);
+    check_codes(pg, "sentencer.recommendation", "status", status_values);
+    check_codes(pg, "sentencer.recommendation", "recommended_kind", penalty_kind_values);
+    PQfinish(pg);
 }
 
 static void import_stores_new_rows_skips_unchanged_and_bumps_changed(void **state)
@@ -345,6 +396,7 @@ static void store_refuses_forged_stale_and_repeated_chunks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(schema_checks_list_the_coded_values_of_case_h),
         cmocka_unit_test(migrate_is_idempotent_and_checks_the_version),
         cmocka_unit_test(import_stores_new_rows_skips_unchanged_and_bumps_changed),
         cmocka_unit_test(import_rejects_a_key_repeated_in_one_file_by_line),

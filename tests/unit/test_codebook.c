@@ -19,6 +19,7 @@
 #include "codebook.h"
 #include "status.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void codebook_documents_every_contract_column(void **state)
@@ -57,11 +58,39 @@ static void codebook_shares_summary_statistics_between_the_summary_tables(void *
     codebook_free(cb);
 }
 
+/* The codes of case.h's tables, in the codebook's prose: each offense with
+ * its article, each penalty kind. */
+static void codebook_names_every_offense_and_kind_of_case_h(void **state)
+{
+    struct codebook *cb = NULL;
+    struct err err = {0};
+    struct col_doc d;
+
+    (void)state;
+    assert_int_equal(codebook_open(&cb, &err), ST_OK);
+    assert_true(codebook_find(cb, "recommendations.csv", "offense", &d));
+    for (int i = 0; i < OFFENSE__COUNT; i++) {
+        char with_article[128];
+
+        snprintf(with_article, sizeof with_article, "%s (", offense_values[i]);
+        const char *at = strstr(d.meaning, with_article);
+        if (!at || !strstr(at, offense_articles[i]))
+            fail_msg("the codebook's offense entry lacks %s (%s): %s", offense_values[i],
+                     offense_articles[i], d.meaning);
+    }
+    assert_true(codebook_find(cb, "recommendations.csv", "recommended_kind", &d));
+    for (int i = 0; i < KIND__COUNT; i++)
+        if (!strstr(d.meaning, penalty_kind_values[i]))
+            fail_msg("the codebook's recommended_kind entry lacks %s", penalty_kind_values[i]);
+    codebook_free(cb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codebook_documents_every_contract_column),
         cmocka_unit_test(codebook_shares_summary_statistics_between_the_summary_tables),
+        cmocka_unit_test(codebook_names_every_offense_and_kind_of_case_h),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,9 +49,6 @@
 #define MAX_REPORTS 2
 #define MAX_LINES 40
 
-enum offense { O_286_1, O_287_1, O_287_2, O__COUNT };
-enum kind { K_FIXED_TERM, K_DETENTION, K_SURVEILLANCE, K_FINE_ONLY, K_EXEMPT };
-
 /* ----------------------------------------------------------------------
  * Deterministic random numbers
  * ----------------------------------------------------------------------
@@ -330,7 +327,10 @@ static void gen_charge(struct charge *c, enum offense off, uint64_t idx)
     has_age = !unit && chance(&g, 92);
     gate = chance(&g, 88);
     lenient = !unit && chance(&g, 12);
-    unproven = off != O_287_2 ? 0 : chance(&g, 12) ? 1 : (n > 1 && chance(&g, 25)) ? 2 : 0;
+    unproven = off != OFFENSE_HELP_NETWORK_CRIME ? 0
+               : chance(&g, 12)                  ? 1
+               : (n > 1 && chance(&g, 25))       ? 2
+                                                 : 0;
 
     days[0] = lo + below(&g, hi - lo + 1);
     for (size_t i = 1; i < n; i++) {
@@ -371,8 +371,8 @@ static void gen_charge(struct charge *c, enum offense off, uint64_t idx)
         if (chance(&g, 40))
             set_date(a, F_CONVICTION_DATE, days[n - 1] + 90 + below(&g, 600));
         switch (off) {
-        case O_286_1: gen_facts_286_1(&g, a, n, gate); break;
-        case O_287_1: gen_facts_287_1(&g, a, n); break;
+        case OFFENSE_REFUSE_NETSEC_DUTY: gen_facts_286_1(&g, a, n, gate); break;
+        case OFFENSE_ILLEGAL_USE_NETWORK: gen_facts_287_1(&g, a, n); break;
         default:
             gen_facts_287_2(&g, a, n, unproven == 1 || (unproven == 2 && chance(&g, 50)));
             break;
@@ -477,12 +477,12 @@ static bool has_list(const struct rec *r, enum rec_field f)
 static int kind_rank(const struct rec *r)
 {
     static const int rank[] = {
-        [K_FIXED_TERM] = 4, [K_DETENTION] = 3, [K_SURVEILLANCE] = 2,
-        [K_FINE_ONLY] = 1,  [K_EXEMPT] = 0,
+        [KIND_FIXED_TERM] = 4, [KIND_DETENTION] = 3, [KIND_SURVEILLANCE] = 2,
+        [KIND_FINE_ONLY] = 1,  [KIND_EXEMPT] = 0,
     };
     int64_t k = r->num[R_RECOMMENDED_KIND];
 
-    return k >= 0 && k <= K_EXEMPT ? rank[k] : -1;
+    return k >= 0 && k <= KIND_EXEMPT ? rank[k] : -1;
 }
 
 /* <0: a lighter than b; 0: same; >0: a harsher (fine not included). */
@@ -520,8 +520,9 @@ static bool fail_why(char *why, size_t len, const char *fmt, ...)
 /* Property 4 on one result of a charge of offense off. */
 static bool invariants_hold(const struct rec *r, bool unit, enum offense off, char *why, size_t len)
 {
-    static const int lo[] = {[K_FIXED_TERM] = 6, [K_DETENTION] = 1, [K_SURVEILLANCE] = 3};
-    static const int hi[] = {[K_FIXED_TERM] = 36, [K_DETENTION] = 6, [K_SURVEILLANCE] = 24};
+    static const int lo[] = {[KIND_FIXED_TERM] = 6, [KIND_DETENTION] = 1, [KIND_SURVEILLANCE] = 3};
+    static const int hi[] = {
+        [KIND_FIXED_TERM] = 36, [KIND_DETENTION] = 6, [KIND_SURVEILLANCE] = 24};
     int64_t kind, m;
 
     if (r->num[R_STATUS] != 0)
@@ -534,11 +535,11 @@ static bool invariants_hold(const struct rec *r, bool unit, enum offense off, ch
     if (!r->present[R_RECOMMENDED_KIND])
         return fail_why(why, len, "recommended_kind missing");
     kind = r->num[R_RECOMMENDED_KIND];
-    if (unit && (kind != K_FINE_ONLY || r->present[R_RECOMMENDED_MONTHS]))
+    if (unit && (kind != KIND_FINE_ONLY || r->present[R_RECOMMENDED_MONTHS]))
         return fail_why(why, len, "a unit must get fine_only with no months");
-    if (kind == K_SURVEILLANCE && off != O_286_1)
+    if (kind == KIND_SURVEILLANCE && off != OFFENSE_REFUSE_NETSEC_DUTY)
         return fail_why(why, len, "surveillance is only for refuse_netsec_duty");
-    if (kind <= K_SURVEILLANCE) {
+    if (kind <= KIND_SURVEILLANCE) {
         if (!r->present[R_RECOMMENDED_MONTHS] || !r->present[R_RANGE_LOW_MONTHS] ||
             !r->present[R_RANGE_HIGH_MONTHS])
             return fail_why(why, len, "months or band missing for a term");
@@ -554,7 +555,7 @@ static bool invariants_hold(const struct rec *r, bool unit, enum offense off, ch
     if (yes(r, R_RECOMMENDED_SUSPENDED) && !yes(r, R_SUSPENSION_ALLOWED))
         return fail_why(why, len, "suspended although suspension is not allowed");
     if (yes(r, R_INJUNCTION_ELIGIBLE) !=
-        (kind == K_SURVEILLANCE || yes(r, R_RECOMMENDED_SUSPENDED)))
+        (kind == KIND_SURVEILLANCE || yes(r, R_RECOMMENDED_SUSPENDED)))
         return fail_why(why, len, "injunction_eligible must equal surveillance or suspended");
     if (r->present[R_RECOMMENDED_FINE_YUAN] && r->present[R_FINE_MIN_YUAN] &&
         r->num[R_RECOMMENDED_FINE_YUAN] < r->num[R_FINE_MIN_YUAN])
@@ -599,14 +600,16 @@ struct larger {
     int64_t thr;
 };
 
-static const struct larger larger_facts[O__COUNT][3] = {
-    [O_286_1] = {{F_ILLEGAL_INFO_SPREAD, 2000}, {F_LEAKED_SENSITIVE_RECORDS, 500}, {0, 0}},
-    [O_287_1] = {{F_CRIME_SITES, 3},
-                 {F_POSTS_PUBLISHED, 100},
-                 {F_ILLEGAL_INCOME_YUAN, YUAN(10000)}},
-    [O_287_2] = {{F_PAYMENT_SETTLED_YUAN, YUAN(200000)},
-                 {F_ILLEGAL_INCOME_YUAN, YUAN(10000)},
-                 {F_HELPED_PARTIES, 3}},
+static const struct larger larger_facts[OFFENSE__COUNT][3] = {
+    [OFFENSE_REFUSE_NETSEC_DUTY] = {{F_ILLEGAL_INFO_SPREAD, 2000},
+                                    {F_LEAKED_SENSITIVE_RECORDS, 500},
+                                    {0, 0}},
+    [OFFENSE_ILLEGAL_USE_NETWORK] = {{F_CRIME_SITES, 3},
+                                     {F_POSTS_PUBLISHED, 100},
+                                     {F_ILLEGAL_INCOME_YUAN, YUAN(10000)}},
+    [OFFENSE_HELP_NETWORK_CRIME] = {{F_PAYMENT_SETTLED_YUAN, YUAN(200000)},
+                                    {F_ILLEGAL_INCOME_YUAN, YUAN(10000)},
+                                    {F_HELPED_PARTIES, 3}},
 };
 
 static const enum case_field mitigating[] = {
@@ -707,12 +710,12 @@ static bool pair_breaks(const struct mutation *m, const struct rec *before, cons
 
 struct fx {
     struct rules *rules;
-    struct charge charges[O__COUNT][CHARGES_PER_OFFENSE];
-    struct rec base[O__COUNT][CHARGES_PER_OFFENSE]; /* result of each charge */
-    long checked;                /* pairs (or results) checked by the current test */
-    long failures;               /* properties broken in the current test */
-    long off_failures[O__COUNT]; /* the same, per offense */
-    long errors;                 /* unexpected error results met in the current test */
+    struct charge charges[OFFENSE__COUNT][CHARGES_PER_OFFENSE];
+    struct rec base[OFFENSE__COUNT][CHARGES_PER_OFFENSE]; /* result of each charge */
+    long checked;                      /* pairs (or results) checked by the current test */
+    long failures;                     /* properties broken in the current test */
+    long off_failures[OFFENSE__COUNT]; /* the same, per offense */
+    long errors;                       /* unexpected error results met in the current test */
 };
 
 /* Evaluate c into out; the trace is not needed here, so it is dropped. */
@@ -746,7 +749,7 @@ static int set_up(void **state)
         free(fx);
         return -1;
     }
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             gen_charge(&fx->charges[off][i], (enum offense)off, (uint64_t)i);
             eval(fx, &fx->charges[off][i], &fx->base[off][i]);
@@ -761,7 +764,7 @@ static int tear_down(void **state)
 
     if (!fx) /* the set-up failed */
         return 0;
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             charge_fini(&fx->charges[off][i]);
             rec_fini(&fx->base[off][i]);
@@ -887,7 +890,8 @@ static void report(struct fx *fx, const struct charge *c, enum offense off,
 
     fx->failures++;
     fx->off_failures[off]++;
-    if (fx->off_failures[off] > MAX_REPORTS && fx->failures > MAX_REPORTS * O__COUNT + MAX_LINES)
+    if (fx->off_failures[off] > MAX_REPORTS &&
+        fx->failures > MAX_REPORTS * OFFENSE__COUNT + MAX_LINES)
         return;
     if (fx->off_failures[off] > MAX_REPORTS) {
         buf_printf(&b, "FAIL %s: %s (%s, case %s, %zu acts, change: ", prop_names[m->prop], why,
@@ -982,14 +986,14 @@ static void finish(struct fx *fx, enum prop p, long min_checks)
 /* Every circumstance of the list on every generated charge. */
 static void run_circumstances(struct fx *fx, enum prop p, const enum case_field *fs, size_t n)
 {
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++)
             for (size_t k = 0; k < n; k++) {
                 struct mutation m = {.prop = p, .field = fs[k], .act = -1};
 
                 check(fx, &fx->charges[off][i], (enum offense)off, &m, &fx->base[off][i]);
             }
-    finish(fx, p, (long)(n * O__COUNT * CHARGES_PER_OFFENSE));
+    finish(fx, p, (long)(n * OFFENSE__COUNT * CHARGES_PER_OFFENSE));
 }
 
 static void mitigating_circumstances_never_make_it_harsher(void **state)
@@ -1009,7 +1013,7 @@ static void larger_amounts_and_counts_never_make_it_lighter(void **state)
 {
     struct fx *fx = *state;
 
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             const struct charge *c = &fx->charges[off][i];
             struct rng g;
@@ -1032,7 +1036,7 @@ static void larger_amounts_and_counts_never_make_it_lighter(void **state)
                 }
             }
         }
-    finish(fx, P_LARGER, 2L * 2 * O__COUNT * CHARGES_PER_OFFENSE);
+    finish(fx, P_LARGER, 2L * 2 * OFFENSE__COUNT * CHARGES_PER_OFFENSE);
 }
 
 /* Property 4 on the generated charges themselves (the tests above check it
@@ -1041,7 +1045,7 @@ static void every_result_keeps_the_invariants(void **state)
 {
     struct fx *fx = *state;
 
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             const struct charge *c = &fx->charges[off][i];
             const struct rec *r = &fx->base[off][i];
@@ -1054,7 +1058,7 @@ static void every_result_keeps_the_invariants(void **state)
             if (!invariants_hold(r, is_unit(c), (enum offense)off, why, sizeof why))
                 report(fx, c, (enum offense)off, &m, r, NULL, why);
         }
-    finish(fx, P_INVARIANTS, O__COUNT * CHARGES_PER_OFFENSE);
+    finish(fx, P_INVARIANTS, OFFENSE__COUNT * CHARGES_PER_OFFENSE);
 }
 
 /* The generator must produce what the properties need, or they prove
@@ -1064,10 +1068,10 @@ static void the_generator_covers_the_interesting_cases(void **state)
 {
     struct fx *fx = *state;
     long units = 0, minors = 0, elderly = 0, multi = 0, met = 0, unmet = 0, suspended = 0;
-    long kinds[K_EXEMPT + 1] = {0};
+    long kinds[KIND_EXEMPT + 1] = {0};
     int64_t lo = days_from_civil(2016, 1, 1), hi = days_from_civil(2025, 12, 31);
 
-    for (int off = 0; off < O__COUNT; off++)
+    for (int off = 0; off < OFFENSE__COUNT; off++)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             const struct charge *c = &fx->charges[off][i];
             const struct rec *r = &fx->base[off][i];
@@ -1089,22 +1093,22 @@ static void the_generator_covers_the_interesting_cases(void **state)
             met += yes(r, R_THRESHOLD_MET);
             unmet += !yes(r, R_THRESHOLD_MET);
             suspended += yes(r, R_RECOMMENDED_SUSPENDED);
-            if (r->num[R_RECOMMENDED_KIND] >= 0 && r->num[R_RECOMMENDED_KIND] <= K_EXEMPT)
+            if (r->num[R_RECOMMENDED_KIND] >= 0 && r->num[R_RECOMMENDED_KIND] <= KIND_EXEMPT)
                 kinds[r->num[R_RECOMMENDED_KIND]]++;
         }
     print_message("generated %d charges: %ld units, %ld minors, %ld aged 75+, %ld with several "
                   "acts; threshold met %ld, not met %ld; suspended %ld; fixed_term %ld, "
                   "detention %ld, surveillance %ld, fine_only %ld, exempt %ld\n",
-                  O__COUNT * CHARGES_PER_OFFENSE, units, minors, elderly, multi, met, unmet,
-                  suspended, kinds[K_FIXED_TERM], kinds[K_DETENTION], kinds[K_SURVEILLANCE],
-                  kinds[K_FINE_ONLY], kinds[K_EXEMPT]);
+                  OFFENSE__COUNT * CHARGES_PER_OFFENSE, units, minors, elderly, multi, met, unmet,
+                  suspended, kinds[KIND_FIXED_TERM], kinds[KIND_DETENTION],
+                  kinds[KIND_SURVEILLANCE], kinds[KIND_FINE_ONLY], kinds[KIND_EXEMPT]);
     assert_true(units > 100);
     assert_true(minors > 50 && elderly > 50);
     assert_true(multi > 300);
     assert_true(met > 500 && unmet > 100);
     assert_true(suspended > 100);
-    assert_true(kinds[K_FIXED_TERM] > 100 && kinds[K_DETENTION] > 10);
-    assert_true(kinds[K_SURVEILLANCE] > 0);
+    assert_true(kinds[KIND_FIXED_TERM] > 100 && kinds[KIND_DETENTION] > 10);
+    assert_true(kinds[KIND_SURVEILLANCE] > 0);
 }
 
 /* Facts at the largest integer: sums and products must not wrap around
@@ -1123,16 +1127,19 @@ static void huge_facts_never_wrap_around(void **state)
         for (int i = 0; i < CHARGES_PER_OFFENSE; i++) {
             struct charge c = {0};
             struct rec r = {0};
-            const struct rec *base = &fx->base[O_287_2][i];
+            const struct rec *base = &fx->base[OFFENSE_HELP_NETWORK_CRIME][i];
 
             bool unproven = false;
 
-            for (size_t a = 0; a < fx->charges[O_287_2][i].n_acts; a++)
-                unproven |= fx->charges[O_287_2][i].acts[a].present[F_HELPED_CRIME_UNPROVEN] &&
-                            fx->charges[O_287_2][i].acts[a].num[F_HELPED_CRIME_UNPROVEN];
+            for (size_t a = 0; a < fx->charges[OFFENSE_HELP_NETWORK_CRIME][i].n_acts; a++)
+                unproven |=
+                    fx->charges[OFFENSE_HELP_NETWORK_CRIME][i]
+                        .acts[a]
+                        .present[F_HELPED_CRIME_UNPROVEN] &&
+                    fx->charges[OFFENSE_HELP_NETWORK_CRIME][i].acts[a].num[F_HELPED_CRIME_UNPROVEN];
             if (base->num[R_STATUS] != 0 || unproven)
                 continue; /* excluded by date or age, or para 2 decides */
-            clone_charge(&c, &fx->charges[O_287_2][i], -1);
+            clone_charge(&c, &fx->charges[OFFENSE_HELP_NETWORK_CRIME][i], -1);
             for (size_t a = 0; a < c.n_acts; a++)
                 set_num(&c.acts[a], huge[k], INT64_MAX);
             eval(fx, &c, &r);
