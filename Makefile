@@ -26,16 +26,21 @@ CWARNS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
 OPT := -O2 -g
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) -Ibatch -MMD -MP
+CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) -Ibatch -Ibuild/gen -MMD -MP
 
 SRCS := $(wildcard batch/*.c)
 LIB_SRCS := $(filter-out batch/main.c,$(SRCS))
 # The migrations in sql/ are compiled into the program.
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 GEN_SQL := build/gen/migrations_data.c
-# So is the codebook (batch/codebook.csv, see codebook.h).
+# So is the codebook (batch/codebook.csv, see codebook.h), and so are the
+# queries (sql/queries/, see queries.h), with a generated header of their ids
+# that every object may include: it is made first.
 GEN_CODEBOOK := build/gen/codebook_data.c
-GEN_OBJS = $(1)/migrations_data.o $(1)/codebook_data.o
+QUERY_FILES := $(sort $(wildcard sql/queries/*.sql))
+GEN_QUERIES := build/gen/query_data.c
+GEN_QUERY_IDS := build/gen/query_ids.h
+GEN_OBJS = $(1)/migrations_data.o $(1)/codebook_data.o $(1)/query_data.o
 OBJS := $(SRCS:batch/%.c=build/%.o) $(call GEN_OBJS,build)
 SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
 SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
@@ -54,7 +59,7 @@ bin/sentencer: $(OBJS)
 	@mkdir -p bin
 	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
 
-build/%.o: batch/%.c
+build/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p build
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -62,14 +67,19 @@ $(GEN_SQL): $(SQL_FILES) scripts/embed-sql
 	@mkdir -p build/gen
 	scripts/embed-sql $@ $(SQL_FILES)
 
+$(GEN_QUERY_IDS): $(GEN_QUERIES)
+$(GEN_QUERIES): $(QUERY_FILES) scripts/embed-sql
+	@mkdir -p build/gen
+	scripts/embed-sql --queries $(GEN_QUERIES) $(GEN_QUERY_IDS) $(QUERY_FILES)
+
 $(GEN_CODEBOOK): batch/codebook.csv scripts/embed-sql
 	@mkdir -p build/gen
 	scripts/embed-sql --text codebook_csv $@ batch/codebook.csv
 
-build/%_data.o: build/gen/%_data.c
+build/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
 
-build-san/%_data.o: build/gen/%_data.c
+build-san/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-san
 	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -79,7 +89,7 @@ san: build-san/sentencer $(UNIT_BINS) $(DB_BINS)
 build-san/sentencer: $(SAN_OBJS)
 	$(CC) $(OPT) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build-san/%.o: batch/%.c
+build-san/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-san
 	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -104,7 +114,7 @@ FUZZ_SECONDS ?= 300
 # purpose) and about the va_list printf wrapper in log.c, which gcc accepts.
 FUZZ_CWARNS := $(CWARNS) -Wno-unknown-warning-option -Wno-missing-field-initializers \
                -Wno-format-nonliteral
-FUZZ_CFLAGS = $(CSTD) $(FUZZ_CWARNS) $(PKG_CFLAGS) -Ibatch -MMD -MP \
+FUZZ_CFLAGS = $(CSTD) $(FUZZ_CWARNS) $(PKG_CFLAGS) -Ibatch -Ibuild/gen -MMD -MP \
               -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -114,11 +124,11 @@ FUZZ_LIB := build-fuzz/libsentencer.a
 
 fuzz-build: $(FUZZ_BINS)
 
-build-fuzz/%.o: batch/%.c
+build-fuzz/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build-fuzz/%_data.o: build/gen/%_data.c
+build-fuzz/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
@@ -148,7 +158,7 @@ test:
 unit-tests: san
 	@scripts/run-tests unit
 
-lint:
+lint: $(GEN_QUERY_IDS)
 	@scripts/lint
 
 format:

@@ -1575,21 +1575,20 @@ void result_free(struct result *r)
     free(r);
 }
 
-enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
-                     struct result **out, struct err *err)
+/* Run sql (a named query's text, or a statement of db.c's own) and wrap
+ * its result; what: the query's name, for messages. */
+static enum status run_query(struct db *db, const char *sql, const char *what, int nparams,
+                             const char *const *params, int want, struct result **out,
+                             struct err *err)
 {
-    const char *sql = query_sql(name);
     PGresult *res = NULL;
     struct result *r;
     enum status st;
 
     *out = NULL;
-    if (!sql)
-        return err_set(err, ST_EDB, "no query named \"%s\"", name);
-    /* Named queries are SELECTs and transaction or cursor control alike. */
     if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
-        return db_fail(db, NULL, name, err);
-    if ((st = wait_results(db, &res, -1, name, err)) != ST_OK)
+        return db_fail(db, NULL, what, err);
+    if ((st = wait_results(db, &res, want, what, err)) != ST_OK)
         return st;
     if (!(r = malloc(sizeof *r))) {
         PQclear(res);
@@ -1598,4 +1597,67 @@ enum status db_query(struct db *db, const char *name, int nparams, const char *c
     r->pg = res;
     *out = r;
     return ST_OK;
+}
+
+enum status db_query(struct db *db, enum query_id q, int nparams, const char *const *params,
+                     struct result **out, struct err *err)
+{
+    return run_query(db, query_texts[q], query_names[q], nparams, params, PGRES_TUPLES_OK, out,
+                     err);
+}
+
+/* ---- one snapshot for the files of a run ---- */
+
+/* Read only, repeatable read: every query until db_snapshot_end sees the
+ * same database. A handful of large aggregates: no JIT compilation (it
+ * costs more than it saves here), and sorts held in memory; both local to
+ * the transaction. */
+static const char *const sql_snapshot_begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                                              "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
+
+enum status db_snapshot_begin(struct db *db, struct err *err)
+{
+    enum status st = exec_command(db, sql_snapshot_begin, "starting the outputs' snapshot", err);
+
+    if (st != ST_OK)
+        db_rollback(db);
+    return st;
+}
+
+enum status db_snapshot_end(struct db *db, struct err *err)
+{
+    return exec_command(db, "COMMIT", "ending the outputs' snapshot", err);
+}
+
+/* ---- a cursor, for results too large to hold ---- */
+
+enum status db_cursor_open(struct db *db, enum query_id q, int nparams, const char *const *params,
+                           struct err *err)
+{
+    struct buf sql = {0};
+    enum status st;
+
+    /* Two constants joined: the statement is still fixed text. */
+    if (!buf_adds(&sql, "DECLARE sentencer_cursor NO SCROLL CURSOR FOR\n") ||
+        !buf_adds(&sql, query_texts[q])) {
+        buf_fini(&sql);
+        return err_set(err, ST_ENOMEM, "out of memory");
+    }
+    if (!PQsendQueryParams(db->conn, sql.data, nparams, NULL, params, NULL, NULL, 0))
+        st = db_fail(db, NULL, query_names[q], err);
+    else
+        st = wait_results(db, NULL, PGRES_COMMAND_OK, query_names[q], err);
+    buf_fini(&sql);
+    return st;
+}
+
+enum status db_cursor_fetch(struct db *db, struct result **out, struct err *err)
+{
+    return run_query(db, "FETCH FORWARD 2000 FROM sentencer_cursor", "reading through a cursor", 0,
+                     NULL, PGRES_TUPLES_OK, out, err);
+}
+
+enum status db_cursor_close(struct db *db, struct err *err)
+{
+    return exec_command(db, "CLOSE sentencer_cursor", "closing a cursor", err);
 }

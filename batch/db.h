@@ -15,6 +15,7 @@
 #define SENTENCER_DB_H
 
 #include "case.h"
+#include "queries.h"
 #include "result.h"
 #include "status.h"
 
@@ -191,10 +192,21 @@ void db_files_fini(struct db_files *f);
  * (rule sets of runs before schema version 4). */
 enum status db_rule_set_files(struct db *db, const char *id, struct db_files *out, struct err *err);
 
-/* Fixed queries by name (see queries.c): "summaries",
- * "status" (param: limit), "explain" (params: case_no, defendant_no or
- * NULL). */
-enum status db_query(struct db *db, const char *name, int nparams, const char *const *params,
+/* Run query q (sql/queries/, see queries.h) with its parameters. */
+enum status db_query(struct db *db, enum query_id q, int nparams, const char *const *params,
                      struct result **out, struct err *err);
+
+/* One read-only snapshot (repeatable read) for every query until
+ * db_snapshot_end: the files of a run agree with each other. On failure of
+ * anything in between, end it with db_rollback. */
+enum status db_snapshot_begin(struct db *db, struct err *err);
+enum status db_snapshot_end(struct db *db, struct err *err);
+
+/* A cursor over query q, inside a transaction (a snapshot): fetch its rows
+ * 2,000 at a time until a result has none, then close it. One at a time. */
+enum status db_cursor_open(struct db *db, enum query_id q, int nparams, const char *const *params,
+                           struct err *err);
+enum status db_cursor_fetch(struct db *db, struct result **out, struct err *err);
+enum status db_cursor_close(struct db *db, struct err *err);
 
 #endif

@@ -58,7 +58,7 @@ static enum status print_trace(struct db *db, const char *trace, struct err *err
 {
     const char *params[1] = {trace};
     struct result *t = NULL;
-    enum status st = db_query(db, "explain_trace", 1, params, &t, err);
+    enum status st = db_query(db, Q_EXPLAIN_TRACE, 1, params, &t, err);
 
     if (st != ST_OK)
         return st;

@@ -4,7 +4,7 @@
  *     output queries, small-cell suppression of the court table,
  *     report.html, the codebook and the manifest.
  *
- * The statistics are PostgreSQL's (queries.c); this file picks columns,
+ * The statistics are PostgreSQL's (sql/queries/); this file picks columns,
  * blanks suppressed cells and lays the files out. Large results are
  * streamed (recommendations by COPY, errors through a cursor); the summary
  * tables are small whatever the number of cases (offenses x years, courts
@@ -464,26 +464,22 @@ static enum status write_errors(struct db *db, const char *run_id, struct csvout
 
     if ((st = write_header(w, FILE_ERRORS, err)) != ST_OK)
         return st;
-    if ((st = db_query(db, "errors_open", 1, params, &t, err)) != ST_OK)
+    if ((st = db_cursor_open(db, Q_ERRORS, 1, params, err)) != ST_OK)
         return st;
-    result_free(t);
     for (;;) {
-        t = NULL;
-        if ((st = db_query(db, "errors_fetch", 0, NULL, &t, err)) != ST_OK)
+        if ((st = db_cursor_fetch(db, &t, err)) != ST_OK)
             return st;
         if (result_rows(t) == 0)
             break;
-        if ((st = need_columns(t, "errors_fetch", error_cols, NELEM(error_cols), err)) == ST_OK)
+        if ((st = need_columns(t, "errors", error_cols, NELEM(error_cols), err)) == ST_OK)
             st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, err);
         result_free(t);
+        t = NULL;
         if (st != ST_OK)
             return st;
     }
     result_free(t);
-    t = NULL;
-    st = db_query(db, "errors_close", 0, NULL, &t, err);
-    result_free(t);
-    return st;
+    return db_cursor_close(db, err);
 }
 
 /* ----------------------------------------------------------------------
@@ -670,14 +666,14 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
         snprintf(codes + strlen(codes), sizeof codes - strlen(codes), "%s%s", i ? "," : "",
                  offense_values[i]);
     snprintf(codes + strlen(codes), sizeof codes - strlen(codes), "}");
-    if ((st = db_query(c->db, "run_info", 1, params, &d->info, err)) != ST_OK)
+    if ((st = db_query(c->db, Q_RUN_INFO, 1, params, &d->info, err)) != ST_OK)
         return st;
     if (result_rows(d->info) != 1)
         return err_set(err, ST_EDB, "run %s is not in sentencer.run", c->run_id);
     if ((st = write_csv(dir, FILE_RECS, c->excel, fill_recs, c, &c->written[FILE_RECS], err)) !=
         ST_OK)
         return st;
-    if ((st = db_query(c->db, "summaries", 1, offenses, &d->summaries, err)) != ST_OK ||
+    if ((st = db_query(c->db, Q_SUMMARIES, 1, offenses, &d->summaries, err)) != ST_OK ||
         (st = need_columns(d->summaries, "summaries", summary_stats, NSTATS, err)) != ST_OK)
         return st;
     if (!(c->views = calloc((size_t)result_rows(d->summaries) + 1, sizeof *c->views)))
@@ -689,7 +685,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
         (st = write_csv(dir, FILE_SUMMARY_COURT, c->excel, fill_court, c,
                         &c->written[FILE_SUMMARY_COURT], err)) != ST_OK)
         return st;
-    if ((st = db_query(c->db, "basis_frequency", 1, offenses, &d->basis, err)) != ST_OK ||
+    if ((st = db_query(c->db, Q_BASIS_FREQUENCY, 1, offenses, &d->basis, err)) != ST_OK ||
         (st = need_columns(d->basis, "basis_frequency", basis_cols, NELEM(basis_cols), err)) !=
             ST_OK)
         return st;
@@ -699,7 +695,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
     if ((st = write_csv(dir, FILE_ERRORS, c->excel, fill_errors, c, &c->written[FILE_ERRORS],
                         err)) != ST_OK)
         return st;
-    if ((st = db_query(c->db, "report_terms", 0, NULL, &d->terms, err)) != ST_OK)
+    if ((st = db_query(c->db, Q_REPORT_TERMS, 0, NULL, &d->terms, err)) != ST_OK)
         return st;
     return write_report(c, dir, err);
 }
@@ -719,21 +715,14 @@ enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir
         .min_cell = min_cell,
         .state = state,
     };
-    struct result *t = NULL;
     enum status st;
 
     snprintf(id, sizeof id, "%" PRId64, run_id);
     /* One snapshot for every file, so that they agree with each other. */
-    if ((st = db_query(db, "output_begin", 0, NULL, &t, err)) != ST_OK)
+    if ((st = db_snapshot_begin(db, err)) != ST_OK)
         return st;
-    result_free(t);
-    t = NULL;
-    if ((st = db_query(db, "output_settings", 0, NULL, &t, err)) == ST_OK)
-        st = write_from_snapshot(&c, dir, err);
-    result_free(t);
-    t = NULL;
-    if (st == ST_OK && (st = db_query(db, "output_end", 0, NULL, &t, err)) == ST_OK) {
-        result_free(t);
+    st = write_from_snapshot(&c, dir, err);
+    if (st == ST_OK && (st = db_snapshot_end(db, err)) == ST_OK) {
         st =
             write_csv(dir, FILE_CODEBOOK, excel, fill_codebook, &c, &c.written[FILE_CODEBOOK], err);
         if (st == ST_OK)

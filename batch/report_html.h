@@ -2,7 +2,7 @@
  * report_html.h
  *     report.html: one self-contained page (inline CSS and SVG, no script,
  *     no external file) with a run's headline numbers and charts, drawn
- *     from the results of the output queries (queries.c).
+ *     from the results of the output queries (sql/queries/).
  *
  * Nothing here computes a statistic: the counts, shares and quantiles come
  * from PostgreSQL; this file only scales them to pixels. Every text taken

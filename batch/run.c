@@ -327,7 +327,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
         }
         if (running > 0) {
             nanosleep(&pause, NULL);
-            if (progress && db_query(db, "run_totals", 1, params, &t, err) == ST_OK &&
+            if (progress && db_query(db, Q_RUN_TOTALS, 1, params, &t, err) == ST_OK &&
                 result_rows(t) == 1 && result_get(t, 0, 0))
                 progress_show(progress, strtol(result_get(t, 0, 0), NULL, 10), false);
             result_free(t);
@@ -335,7 +335,7 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
     }
     if (progress && progress->tty) {
         struct result *t = NULL;
-        if (db_query(db, "run_totals", 1, params, &t, err) == ST_OK && result_rows(t) == 1 &&
+        if (db_query(db, Q_RUN_TOTALS, 1, params, &t, err) == ST_OK && result_rows(t) == 1 &&
             result_get(t, 0, 0))
             progress_show(progress, strtol(result_get(t, 0, 0), NULL, 10), true);
         result_free(t);
@@ -449,7 +449,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     {
         const char *params[1] = {rules_id(rules)};
         struct result *t = NULL;
-        if ((st = db_query(db, "pending", 1, params, &t, err)) != ST_OK)
+        if ((st = db_query(db, Q_PENDING, 1, params, &t, err)) != ST_OK)
             goto done;
         progress_init(&progress, result_get(t, 0, 0) ? strtol(result_get(t, 0, 0), NULL, 10) : 0);
         if (ctx->opt.limit > 0 && progress.pending > ctx->opt.limit)

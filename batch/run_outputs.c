@@ -37,7 +37,7 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err)
     if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
     if ((st = db_check_schema(db, err)) != ST_OK ||
-        (st = db_query(db, "run_state", 1, params, &t, err)) != ST_OK)
+        (st = db_query(db, Q_RUN_STATE, 1, params, &t, err)) != ST_OK)
         goto done;
     if (result_rows(t) != 1 || !result_get(t, 0, 0)) {
         st = err_set(err, ST_EUSAGE, "there is no run %s", id);

@@ -28,7 +28,7 @@ enum status cmd_status(struct ctx *ctx, struct err *err)
         return st;
     if ((st = db_check_schema(db, err)) == ST_OK) {
         const char *params[1] = {limit};
-        st = db_query(db, "status", 1, params, &t, err);
+        st = db_query(db, Q_STATUS, 1, params, &t, err);
     }
     db_close(db);
     if (st != ST_OK)
