@@ -32,22 +32,28 @@ struct command {
     const char *name;
     enum status (*fn)(struct ctx *, struct err *);
     int min_args, max_args;
+    const char *opts; /* the short codes (long_options) of its own options */
     const char *usage;
 };
 
+/* Options every command takes: --db, --lock-timeout, --statement-timeout,
+ * --verbose, --help. */
+#define GLOBAL_OPTS "dLSvh"
+
 static const struct command commands[] = {
-    {"migrate", cmd_migrate, 0, 0, "migrate"},
-    {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE..."},
-    {"run", cmd_run, 0, 0,
-     "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--excel]\n"
-     "                [--min-cell K] [--case-time MS] [--label TEXT]"},
-    {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]"},
-    {"check-rules", cmd_check_rules, 0, 0,
+    {"migrate", cmd_migrate, 0, 0, "", "migrate"},
+    {"import", cmd_import, 1, 1 << 20, "j", "import [--rejects FILE] FILE..."},
+    {"run", cmd_run, 0, 0, "rtowlcxmTN",
+     "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
+     "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]"},
+    {"export", cmd_export, 0, 0, "ox", "export [--out FILE] [--excel]"},
+    {"check-rules", cmd_check_rules, 0, 0, "rtT",
      "check-rules [--rules DIR] [--tests DIR] [--case-time MS]"},
-    {"explain", cmd_explain, 1, 2, "explain [--run N] [--format text|json] CASE_NO [DEFENDANT_NO]"},
-    {"status", cmd_status, 0, 0, "status [--limit N]"},
-    {"outputs", cmd_outputs, 0, 0, "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
-    {NULL, NULL, 0, 0, NULL},
+    {"explain", cmd_explain, 1, 2, "RFT",
+     "explain [--run N] [--format text|json] [--case-time MS] CASE_NO [DEFENDANT_NO]"},
+    {"status", cmd_status, 0, 0, "l", "status [--limit N]"},
+    {"outputs", cmd_outputs, 0, 0, "Roxm", "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
+    {NULL, NULL, 0, 0, NULL, NULL},
 };
 
 static void usage(FILE *fp)
@@ -131,6 +137,7 @@ int main(int argc, char **argv)
     enum status st;
     long v;
     int c;
+    bool seen[128] = {false}; /* by short code: the options given */
 
     /* Every chunk allocates and frees the same large blocks (query results,
      * the batch sent back): keep them in the heap instead of mapping and
@@ -146,6 +153,8 @@ int main(int argc, char **argv)
     ctx.opt.chunk = 500;
     ctx.opt.min_cell = 5;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        if (c > 0 && c < 128)
+            seen[c] = true;
         switch (c) {
         case 'd': ctx.opt.db.conninfo = optarg; break;
         case 'L':
@@ -241,6 +250,14 @@ int main(int argc, char **argv)
     if (!cmd->name) {
         log_error("unknown command \"%s\"", argv[optind]);
         fprintf(stderr, "Try \"sentencer --help\".\n");
+        return EXIT_USAGE;
+    }
+    /* An option the command does not take is a mistake, not a no-op. */
+    for (const struct option *o = long_options; o->name; o++) {
+        if (!seen[o->val] || strchr(GLOBAL_OPTS, o->val) || strchr(cmd->opts, o->val))
+            continue;
+        log_error("--%s does not apply to \"%s\"", o->name, cmd->name);
+        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
         return EXIT_USAGE;
     }
     ctx.opt.args = argv + optind + 1;

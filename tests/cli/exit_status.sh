@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Exit statuses of cli.md: 2 for a wrong command line, 3 when nothing can be
+# Exit statuses of cli.md: 2 for a wrong command line (an option the command
+# does not take included), 3 when nothing can be
 # done safely (database unreachable, schema missing, rule set broken), with a
 # message that says what to do, and nothing written.
 set -euo pipefail
@@ -19,6 +20,11 @@ expect() { # expect STATUS PATTERN -- command...
 expect 2 'unknown command' -- $S frobnicate
 expect 2 'workers' -- $S run --workers zero
 expect 2 'Usage' -- $S explain
+# An option the command does not take is refused, not ignored, before
+# anything is read or written (the schema is still missing here).
+expect 2 '--workers does not apply to "import"' -- $S import --workers 2 "$PROJECT/tests/data/sample-cases.csv"
+expect 2 '--out does not apply to "status"' -- $S status --out "$TMPDIR/o"
+expect 2 '--label does not apply to "check-rules"' -- $S check-rules --label x
 # Schema missing: run and import refuse before writing.
 expect 3 'sentencer migrate' -- $S run --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --out "$TMPDIR/o"
 expect 3 'sentencer migrate' -- $S import "$PROJECT/tests/data/sample-cases.csv"
