@@ -10,6 +10,11 @@
  * tables are small whatever the number of cases (offenses x years, courts
  * x offenses), so they are read whole.
  *
+ * About 760 lines: the column lists of every file (the codebook documents
+ * exactly these) and the writer of each file sit with the orchestration
+ * that ties them to one snapshot; suppression, the codebook's text, the
+ * report and the file handling are their own modules.
+ *
  * batch/output.c
  *-------------------------------------------------------------------------
  */

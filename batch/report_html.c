@@ -6,7 +6,8 @@
  *
  * The page is written straight to a FILE: text through html_text(), which
  * escapes it; numbers through printf formats. Values arrive as the text
- * PostgreSQL produced; they are parsed only to be scaled to pixels.
+ * PostgreSQL produced; they are parsed only to be scaled to pixels. About
+ * 600 lines: one function per chart, and the page's HTML and CSS inline.
  *
  * batch/report_html.c
  *-------------------------------------------------------------------------

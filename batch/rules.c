@@ -5,6 +5,10 @@
  *     an instruction budget enforced by a count hook, a time budget
  *     enforced by a timer, and protected calls.
  *
+ * Its length (about 770 lines) comes from the clock and the allocator that
+ * must stay beside the protected call they guard, and from loading a rule
+ * set from a folder or from the database through the same steps.
+ *
  * The clock: each protected call arms a POSIX timer of the engine's own on
  * the process's processor time (CLOCK_PROCESS_CPUTIME_ID): the rules can
  * spend time only by computing (they can neither sleep nor wait), and a

@@ -11,6 +11,10 @@
  * replaced by versions that know frozen tables. Three registry tables
  * record the freezing: proxy -> backing, backing -> proxy, proxy -> name.
  *
+ * Longer than 600 lines on purpose: everything a hostile rule could use to
+ * escape, stall or change another case is in this file, so that it is
+ * reviewed (and attacked) as one piece.
+ *
  * batch/sandbox.c
  *-------------------------------------------------------------------------
  */
