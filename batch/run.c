@@ -279,6 +279,14 @@ static enum status work_parallel(struct ctx *ctx, struct db *db, struct rules *r
         pids[i] = fork();
         if (pids[i] < 0) {
             st = err_set(err, ST_EIO, "could not start worker %d: %s", i + 1, strerror(errno));
+            err_hint(err, "The system refused a new process (a process or memory limit); "
+                          "rerun with fewer --workers. What was stored stands.");
+            pids[i] = 0;
+            /* The run has failed: the workers already started stop after
+             * their chunk instead of doing the whole run alone. */
+            for (int k = 0; k < i; k++)
+                kill(pids[k], SIGTERM);
+            forwarded = true;
             break;
         }
         if (pids[i] == 0) {
