@@ -171,6 +171,16 @@ static void value(struct page *p, const char *s)
         out(p, "&#8211;");
 }
 
+/* The share in column name of row g as a percentage, or the mark of a
+ * missing value. */
+static void share_cell(struct page *p, const struct result *t, int g, const char *name)
+{
+    if (get(t, g, name))
+        percent(p, num(t, g, name));
+    else
+        value(p, NULL);
+}
+
 /* ----------------------------------------------------------------------
  * The page
  * ----------------------------------------------------------------------
@@ -282,16 +292,10 @@ static void headline(struct page *p, const struct report_input *in)
     count(p, num(t, g, "errors"));
     out(p, " errors</small></dd></div>\n");
     out(p, "<div><dt>Facts meet the threshold</dt><dd>");
-    if (get(t, g, "share_threshold_met"))
-        percent(p, num(t, g, "share_threshold_met"));
-    else
-        value(p, NULL);
+    share_cell(p, t, g, "share_threshold_met");
     out(p, "</dd></div>\n");
     out(p, "<div><dt>Suspended sentence recommended</dt><dd>");
-    if (get(t, g, "share_suspended"))
-        percent(p, num(t, g, "share_suspended"));
-    else
-        value(p, NULL);
+    share_cell(p, t, g, "share_suspended");
     out(p, "</dd></div>\n");
     out(p, "<div><dt>Median recommended term</dt><dd>");
     value(p, get(t, g, "months_p50"));
@@ -307,10 +311,7 @@ static void headline(struct page *p, const struct report_input *in)
         value(p, NULL);
     out(p, " <small>yuan</small></dd></div>\n");
     out(p, "<div><dt>Eligible for an occupational ban</dt><dd>");
-    if (get(t, g, "share_ban_eligible"))
-        percent(p, num(t, g, "share_ban_eligible"));
-    else
-        value(p, NULL);
+    share_cell(p, t, g, "share_ban_eligible");
     out(p, "</dd></div>\n");
     out(p, "<div><dt>Actual kind equals recommended</dt><dd>");
     if (n_actual > 0) {

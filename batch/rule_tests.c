@@ -126,34 +126,39 @@ static bool list_has(const char *list, const char *item, size_t len)
     return false;
 }
 
+/* How many of the ';'-separated items of a are in b (*in), out of how
+ * many (*items); empty items are skipped. */
+static void list_match(const char *a, const char *b, int *in, int *items)
+{
+    *in = *items = 0;
+    for (const char *p = a; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (n > 0) {
+            (*items)++;
+            *in += list_has(b, p, n);
+        }
+        p = e ? e + 1 : NULL;
+    }
+}
+
 /* Every item of a is in b. */
 static bool list_subset(const char *a, const char *b)
 {
-    const char *p = a;
+    int in, items;
 
-    while (p && *p) {
-        const char *e = strchr(p, ';');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n > 0 && !list_has(b, p, n))
-            return false;
-        p = e ? e + 1 : NULL;
-    }
-    return true;
+    list_match(a, b, &in, &items);
+    return in == items;
 }
 
 /* Any item of a is in b. */
 static bool list_meets(const char *a, const char *b)
 {
-    const char *p = a;
+    int in, items;
 
-    while (p && *p) {
-        const char *e = strchr(p, ';');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n > 0 && list_has(b, p, n))
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
+    list_match(a, b, &in, &items);
+    return in > 0;
 }
 
 /* Compare one expected cell; on mismatch write why into why. */
