@@ -93,15 +93,20 @@ build-san/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-san
 	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
+# The out-of-memory tests route the project's own allocations through
+# tests/include/oom.h, which fails the one a test asks for.
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+build-san/tests/unit/test_oom build-san/tests/db/test_oom_db: TEST_LDFLAGS := $(OOM_WRAP)
+
 build-san/tests/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p build-san/tests/unit
-	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(SAN_LIB_OBJS) \
-		$(PKG_LIBS) -lcmocka
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Itests/include -Wno-missing-prototypes -o $@ $< \
+		$(SAN_LIB_OBJS) $(TEST_LDFLAGS) $(PKG_LIBS) -lcmocka
 
 build-san/tests/db/%: tests/db/%.c $(SAN_LIB_OBJS)
 	@mkdir -p build-san/tests/db
-	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(SAN_LIB_OBJS) \
-		$(PKG_LIBS) -lcmocka
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -Itests/include -Wno-missing-prototypes -o $@ $< \
+		$(SAN_LIB_OBJS) $(TEST_LDFLAGS) $(PKG_LIBS) -lcmocka
 
 # The fuzz build (tests/fuzz/, see README "Fuzzing"): clang's libFuzzer with
 # ASan and UBSan. The project's objects get coverage instrumentation and go
@@ -162,7 +167,8 @@ lint: $(GEN_QUERY_IDS)
 	@scripts/lint
 
 format:
-	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/db/*.c tests/fuzz/*.c tests/fuzz/*.h
+	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/db/*.c tests/fuzz/*.c tests/fuzz/*.h \
+		tests/include/*.h
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -171,4 +177,5 @@ bench: deps
 clean:
 	rm -rf build build-san build-fuzz bin
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) \
+         $(UNIT_BINS:=.d) $(DB_BINS:=.d)

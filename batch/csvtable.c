@@ -86,8 +86,15 @@ static void on_row(int c, void *data)
         t->lines = lines;
         r->rows_cap = cap;
     }
-    for (int i = 0; i < t->ncols; i++)
-        t->cells[t->nrows * t->ncols + i] = i < r->nrow ? r->row[i] : strdup("");
+    /* The row is stored even when a missing cell's "" cannot be made
+     * (NULL then, freed with the table the failed read discards). */
+    for (int i = 0; i < t->ncols; i++) {
+        char *v = i < r->nrow ? r->row[i] : r->oom ? NULL : strdup("");
+
+        if (!v)
+            r->oom = true;
+        t->cells[t->nrows * t->ncols + i] = v;
+    }
     for (int i = t->ncols; i < r->nrow; i++)
         free(r->row[i]);
     t->lines[t->nrows++] = r->row_line;
@@ -116,10 +123,14 @@ enum status csvtable_read_fp(struct csvtable **out, FILE *fp, const char *path, 
     ssize_t n;
     enum status st = ST_OK;
 
-    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0 || !(r.t = calloc(1, sizeof *r.t)))
+    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0)
         return err_set(err, ST_ENOMEM, "out of memory");
+    if (!(r.t = calloc(1, sizeof *r.t))) {
+        csv_free(&p);
+        return err_set(err, ST_ENOMEM, "out of memory");
+    }
     /* Feed line by line so that each row knows the line it starts on. */
-    while ((n = getline(&line, &cap, fp)) > 0) {
+    while ((errno = 0, n = getline(&line, &cap, fp)) > 0) {
         r.line++;
         const char *s = line;
         if (r.line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
@@ -130,6 +141,10 @@ enum status csvtable_read_fp(struct csvtable **out, FILE *fp, const char *path, 
             break;
         }
     }
+    /* getline's -1 is the end or an error (a read error, no memory for
+     * the line): a table cut short must not pass for the whole file. */
+    if (st == ST_OK && (ferror(fp) || errno == ENOMEM))
+        st = err_set(err, ST_EIO, "could not read \"%s\": %s", path, strerror(errno ? errno : EIO));
     if (st == ST_OK && csv_fini(&p, on_field, on_row, &r) != 0)
         st = err_set(err, ST_EINPUT, "%s: malformed CSV at the end: %s", path,
                      csv_strerror(csv_error(&p)));

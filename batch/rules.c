@@ -77,6 +77,8 @@ struct rules {
     char sha256[65];
     char mem_where[128];  /* "file:line: " of the rule line whose allocation was refused */
     char time_where[128]; /* "file:line: " where the clock stopped the rules */
+    bool sys_oom;         /* the C allocator said no: the machine, not the rules */
+    char msg[600];        /* the message of the last failed protected call */
 };
 
 /* ----------------------------------------------------------------------
@@ -124,6 +126,8 @@ static void *rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p = realloc(ptr, nsize);
     if (p)
         r->mem_used = r->mem_used - osize + nsize;
+    else
+        r->sys_oom = true;
     return p;
 }
 
@@ -265,8 +269,10 @@ static int msgh(lua_State *L)
 }
 
 /* Call the function below nargs arguments on the stack under the budgets
- * (factor times a case's). [-(nargs+1), +(nres or 1 message)] Returns the
- * lua_pcall status. */
+ * (factor times a case's). [-(nargs+1), +(nres or 0)] Returns the
+ * lua_pcall status; on failure the message is in r->msg (copied without
+ * allocating: memory may be what ran out) and r->sys_oom says whether the
+ * machine refused memory rather than the rules' cap. */
 static int protected_call(struct rules *r, int nargs, int nres, int factor)
 {
     lua_State *L = r->L;
@@ -277,21 +283,29 @@ static int protected_call(struct rules *r, int nargs, int nres, int factor)
     lua_pushcfunction(L, msgh);
     lua_insert(L, base); /* put it under function and args */
     r->mem_where[0] = '\0';
+    r->sys_oom = false;
     budget_start(r, factor);
     st = lua_pcall(L, nargs, nres, base);
     expired = budget_stop(r);
     lua_remove(L, base); /* remove message handler */
-    if (st != LUA_OK && expired) {
+    if (st == LUA_OK)
+        return st;
+    if (expired) {
         /* Whatever the error says (a refused allocation, an error the
          * expiry caused), the cause is the clock. */
-        lua_pop(L, 1);
-        lua_pushfstring(L, "%stime budget of %I ms (processor time) exceeded", r->time_where,
-                        (lua_Integer)r->time_limit);
+        snprintf(r->msg, sizeof r->msg, "%stime budget of %ld ms (processor time) exceeded",
+                 r->time_where, r->time_limit);
+    } else if (st == LUA_ERRMEM && r->sys_oom) {
+        snprintf(r->msg, sizeof r->msg, "out of memory");
     } else if (st == LUA_ERRMEM) {
-        lua_pop(L, 1);
-        lua_pushfstring(L, "%smemory cap of %d KiB exceeded", r->mem_where,
-                        (int)(r->lim.memory / 1024));
+        snprintf(r->msg, sizeof r->msg, "%smemory cap of %d KiB exceeded", r->mem_where,
+                 (int)(r->lim.memory / 1024));
+    } else if (lua_type(L, -1) == LUA_TSTRING) {
+        snprintf(r->msg, sizeof r->msg, "%s", lua_tostring(L, -1));
+    } else {
+        snprintf(r->msg, sizeof r->msg, "(error object is a %s value)", luaL_typename(L, -1));
     }
+    lua_pop(L, 1);
     return st;
 }
 
@@ -338,7 +352,12 @@ static enum status load_file(struct rules *r, const char *name, const char *path
     int st;
 
     snprintf(chunkname, sizeof chunkname, "@%s", name);
+    r->sys_oom = false;
     st = luaL_loadbufferx(L, src->data ? src->data : "", src->len, chunkname, "t"); /* +1 */
+    if (st != LUA_OK && r->sys_oom) {
+        lua_pop(L, 1);
+        return err_set(err, ST_ENOMEM, "out of memory compiling \"%s\"", path);
+    }
     if (st != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
 
@@ -355,11 +374,12 @@ static enum status load_file(struct rules *r, const char *name, const char *path
     if (!lua_setupvalue(L, -2, 1))                 /* chunk (its _ENV = env) */
         lua_pop(L, 1);
     st = protected_call(r, 0, 0, LOAD_FACTOR);
+    if (st != LUA_OK && r->sys_oom)
+        return err_set(err, ST_ENOMEM, "out of memory loading \"%s\"", path);
     if (st != LUA_OK) {
-        err_set(err, ST_ERULES, "rule file fails to load: %s", lua_tostring(L, -1));
+        err_set(err, ST_ERULES, "rule file fails to load: %s", r->msg);
         err_detail(err, "the file: %s", path);
         err_hint(err, "Fix the rule file; nothing was written.");
-        lua_pop(L, 1); /* remove message */
         return ST_ERULES;
     }
     return ST_OK;
@@ -486,14 +506,12 @@ static bool hash_kept(struct rules *r)
     return true;
 }
 
-static enum status load_kept(struct rules *r, const char *prefix, const char *where,
-                             struct err *err)
+static enum status load_kept_unprotected(struct rules *r, const char *prefix, const char *where,
+                                         struct err *err)
 {
     char path[4096];
     enum status st;
 
-    if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8))
-        return err_set(err, ST_ENOMEM, "out of memory");
     sandbox_open(r->L, r->lim.log);                 /* env */
     r->env_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* pops env */
     rules_api_init(r->L);
@@ -531,6 +549,42 @@ static enum status load_kept(struct rules *r, const char *prefix, const char *wh
     if (!hash_kept(r))
         return err_set(err, ST_ENOMEM, "out of memory hashing the rule set");
     return ST_OK;
+}
+
+struct load_args {
+    struct rules *r;
+    const char *prefix, *where;
+    struct err *err;
+    enum status st;
+};
+
+static int load_kept_cb(lua_State *L)
+{
+    struct load_args *a = lua_touserdata(L, 1);
+
+    lua_pop(L, 1);
+    a->st = load_kept_unprotected(a->r, a->prefix, a->where, a->err);
+    return 0;
+}
+
+/* Open the sandbox and run the kept files, under lua_pcall: the Lua API
+ * calls in between (tables, strings, references) raise a memory error
+ * when the allocator says no, and unprotected that is a panic, which
+ * aborts the process. */
+static enum status load_kept(struct rules *r, const char *prefix, const char *where,
+                             struct err *err)
+{
+    struct load_args a = {r, prefix, where, err, ST_OK};
+
+    if (lua_gettop(r->L) != 0 || !lua_checkstack(r->L, 8))
+        return err_set(err, ST_ENOMEM, "out of memory");
+    lua_pushcfunction(r->L, load_kept_cb);
+    lua_pushlightuserdata(r->L, &a);
+    if (lua_pcall(r->L, 1, 0, 0) != LUA_OK) {
+        lua_settop(r->L, 0);
+        return err_set(err, ST_ENOMEM, "out of memory loading the rule set");
+    }
+    return a.st;
 }
 
 /* A new engine with its state and clock, nothing loaded. */
@@ -707,6 +761,24 @@ static int eval_protected(lua_State *L)
     return 1;
 }
 
+struct read_args {
+    bool trace;
+    struct rec *out;
+    char *msg;
+    size_t len;
+    bool ok;
+};
+
+/* rules_api_read_rec on the result at 1: the strings it looks up and
+ * converts may need memory. */
+static int read_protected(lua_State *L)
+{
+    struct read_args *a = lua_touserdata(L, 2);
+
+    a->ok = rules_api_read_rec(L, 1, a->trace, a->out, a->msg, a->len);
+    return 0;
+}
+
 enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out, struct err *err)
 {
     lua_State *L = r->L;
@@ -722,7 +794,7 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->evaluate_ref); /* fn, evaluate */
     lua_pushlightuserdata(L, (void *)(uintptr_t)c);     /* fn, evaluate, c */
     lua_pushboolean(L, r->trace);                       /* fn, evaluate, c, trace */
-    st = protected_call(r, 3, 1, 1);                    /* result | message */
+    st = protected_call(r, 3, 1, 1);                    /* result | nothing */
     /* Shared variables are put back after every case, also one that
      * failed (its error stands, it says why). */
     if (!sandbox_shared_check(L, msg, sizeof msg) && st == LUA_OK) {
@@ -730,17 +802,33 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         snprintf(full, sizeof full, "rule error: %s", msg);
         rec_set_error(out, full);
         lua_settop(L, top);
+    } else if (st != LUA_OK && r->sys_oom) {
+        /* The machine, not the case: the run fails and a rerun evaluates
+         * the case again, rather than store an error it does not have. */
+        lua_settop(L, top);
+        lua_gc(L, LUA_GCCOLLECT);
+        return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
     } else if (st != LUA_OK) {
-        snprintf(msg, sizeof msg, "rule error: %s", lua_tostring(L, -1));
+        snprintf(msg, sizeof msg, "rule error: %s", r->msg);
         rec_set_error(out, msg);
         lua_settop(L, top);
         lua_gc(L, LUA_GCCOLLECT); /* reclaim what a memory bomb left */
-    } else if (!rules_api_read_rec(L, -1, r->trace, out, msg, sizeof msg)) {
-        char full[600];
-        snprintf(full, sizeof full, "rule result malformed: %s", msg);
-        rec_set_error(out, full);
-        lua_settop(L, top);
     } else {
+        struct read_args a = {r->trace, out, msg, sizeof msg, false};
+
+        lua_pushcfunction(L, read_protected); /* result, fn */
+        lua_insert(L, -2);                    /* fn, result */
+        lua_pushlightuserdata(L, &a);         /* fn, result, args */
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+            lua_settop(L, top);
+            rec_fini(out);
+            return err_set(err, ST_ENOMEM, "out of memory reading a case's result");
+        }
+        if (!a.ok) {
+            char full[600];
+            snprintf(full, sizeof full, "rule result malformed: %s", msg);
+            rec_set_error(out, full);
+        }
         lua_settop(L, top);
     }
     if (!out->present[R_STATUS])

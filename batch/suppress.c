@@ -221,13 +221,13 @@ static bool sup_line(struct sup *s, const int *terms, int nterms, bool has_total
 }
 
 /* Apply the line rule to every equation until nothing changes. */
-static void sup_complement(struct sup *s)
+static bool sup_complement(struct sup *s)
 {
     int *terms = malloc(sizeof *terms * (size_t)(s->n > 8 ? s->n : 8));
     bool changed = true;
 
     if (!terms)
-        return; /* the audit then blanks whole rows */
+        return false;
     while (changed) {
         changed = false;
         for (int r = 0; r < s->n; r++) {
@@ -247,6 +247,7 @@ static void sup_complement(struct sup *s)
         }
     }
     free(terms);
+    return true;
 }
 
 /* Tighten [lo, hi] of the counts of one equation sum(coef * x) = b.
@@ -374,9 +375,15 @@ done:
     return found;
 }
 
-/* Suppress one offense's rows; false when a count stays exposed (the
- * offense's total itself is then small, which summary_offense.csv shows). */
-static bool sup_run(struct sup *s)
+enum sup_outcome {
+    SUP_PROTECTED, /* no count from 1 to K-1 can be derived */
+    SUP_EXPOSED,   /* one stays exposed: the offense's total itself is small
+                    * (summary_offense.csv shows it), every row blanked whole */
+    SUP_NOMEM,
+};
+
+/* Suppress one offense's rows. */
+static enum sup_outcome sup_run(struct sup *s)
 {
     for (int r = 0; r < s->n; r++) {
         struct work_row *row = &s->rows[r];
@@ -393,24 +400,26 @@ static bool sup_run(struct sup *s)
     for (;;) {
         int x, r, best = -1;
 
-        sup_complement(s);
-        x = sup_audit(s);
+        /* Out of memory fails the table rather than blank more than the
+         * same counts would on a machine with memory to spare. */
+        if (!sup_complement(s) || (x = sup_audit(s)) == -2)
+            return SUP_NOMEM;
         if (x == -1)
-            return true;
+            return SUP_PROTECTED;
         r = x / V__COUNT;
         if (x >= 0 && !s->rows[r].whole) {
             sup_blank_row(&s->rows[r]);
             continue;
         }
-        /* The exposed count's row is blanked already (or memory ran out):
-         * blank the smallest row that is not. */
+        /* The exposed count's row is blanked already: blank the smallest
+         * row that is not. */
         for (int i = 0; i < s->n; i++)
             if (!s->rows[i].whole && (best < 0 || s->rows[i].val[V_N] < s->rows[best].val[V_N]))
                 best = i;
-        if (best < 0 || x == -2) {
+        if (best < 0) {
             for (int i = 0; i < s->n; i++)
                 sup_blank_row(&s->rows[i]);
-            return false;
+            return SUP_EXPOSED;
         }
         sup_blank_row(&s->rows[best]);
     }
@@ -420,6 +429,7 @@ enum status suppress_rows(struct sup_row *rows, int n, long long k, bool *protec
                           struct err *err)
 {
     struct sup s = {.n = n, .k = k};
+    enum sup_outcome outcome;
 
     *protected_all = true;
     for (int r = 0; r < n; r++) {
@@ -435,7 +445,12 @@ enum status suppress_rows(struct sup_row *rows, int n, long long k, bool *protec
         for (int v = 0; v < V__COUNT; v++)
             s.total[v] += s.rows[r].val[v];
     }
-    *protected_all = sup_run(&s);
+    outcome = sup_run(&s);
+    if (outcome == SUP_NOMEM) {
+        free(s.rows);
+        return err_set(err, ST_ENOMEM, "out of memory suppressing small cells");
+    }
+    *protected_all = outcome == SUP_PROTECTED;
     for (int r = 0; r < n; r++) {
         rows[r].whole = s.rows[r].whole;
         for (int v = 0; v < V__COUNT; v++)
