@@ -26,14 +26,18 @@ CWARNS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
 OPT := -O2 -g
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) -Ibatch -Ibuild/gen -MMD -MP
+# batch/ holds one folder per layer (ARCHITECTURE.md); a header is included
+# by its name alone, from whichever folder holds it.
+BATCH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard batch/*/*.c batch/*/*.h))))
+BATCH_INC := $(addprefix -I,$(BATCH_DIRS))
+CFLAGS_ALL = $(CSTD) $(CWARNS) $(PKG_CFLAGS) $(BATCH_INC) -Ibuild/gen -MMD -MP
 
-SRCS := $(wildcard batch/*.c)
-LIB_SRCS := $(filter-out batch/main.c,$(SRCS))
+SRCS := $(wildcard batch/*/*.c)
+LIB_SRCS := $(filter-out batch/commands/main.c,$(SRCS))
 # The migrations in sql/ are compiled into the program.
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 GEN_SQL := build/gen/migrations_data.c
-# So is the codebook (batch/codebook.csv, see codebook.h), and so are the
+# So is the codebook (batch/outputs/codebook.csv, see codebook.h), and so are the
 # queries (sql/queries/, see queries.h), with a generated header of their ids
 # that every object may include: it is made first.
 GEN_CODEBOOK := build/gen/codebook_data.c
@@ -60,7 +64,7 @@ bin/sentencer: $(OBJS)
 	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
 
 build/%.o: batch/%.c | $(GEN_QUERY_IDS)
-	@mkdir -p build
+	@mkdir -p $(@D)
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
 
 $(GEN_SQL): $(SQL_FILES) scripts/embed-sql
@@ -72,9 +76,9 @@ $(GEN_QUERIES): $(QUERY_FILES) scripts/embed-sql
 	@mkdir -p build/gen
 	scripts/embed-sql --queries $(GEN_QUERIES) $(GEN_QUERY_IDS) $(QUERY_FILES)
 
-$(GEN_CODEBOOK): batch/codebook.csv scripts/embed-sql
+$(GEN_CODEBOOK): batch/outputs/codebook.csv scripts/embed-sql
 	@mkdir -p build/gen
-	scripts/embed-sql --text codebook_csv $@ batch/codebook.csv
+	scripts/embed-sql --text codebook_csv $@ batch/outputs/codebook.csv
 
 build/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
@@ -90,7 +94,7 @@ build-san/sentencer: $(SAN_OBJS)
 	$(CC) $(OPT) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build-san/%.o: batch/%.c | $(GEN_QUERY_IDS)
-	@mkdir -p build-san
+	@mkdir -p $(@D)
 	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
 # The out-of-memory tests route the project's own allocations through
@@ -119,7 +123,7 @@ FUZZ_SECONDS ?= 300
 # purpose) and about the va_list printf wrapper in log.c, which gcc accepts.
 FUZZ_CWARNS := $(CWARNS) -Wno-unknown-warning-option -Wno-missing-field-initializers \
                -Wno-format-nonliteral
-FUZZ_CFLAGS = $(CSTD) $(FUZZ_CWARNS) $(PKG_CFLAGS) -Ibatch -Ibuild/gen -MMD -MP \
+FUZZ_CFLAGS = $(CSTD) $(FUZZ_CWARNS) $(PKG_CFLAGS) $(BATCH_INC) -Ibuild/gen -MMD -MP \
               -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -130,7 +134,7 @@ FUZZ_LIB := build-fuzz/libsentencer.a
 fuzz-build: $(FUZZ_BINS)
 
 build-fuzz/%.o: batch/%.c | $(GEN_QUERY_IDS)
-	@mkdir -p build-fuzz
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build-fuzz/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
@@ -167,7 +171,7 @@ lint: $(GEN_QUERY_IDS)
 	@scripts/lint
 
 format:
-	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/db/*.c tests/fuzz/*.c tests/fuzz/*.h \
+	clang-format -i batch/*/*.c batch/*/*.h tests/unit/*.c tests/db/*.c tests/fuzz/*.c tests/fuzz/*.h \
 		tests/include/*.h
 
 bench: deps

@@ -1,5 +1,5 @@
 -- luacheck configuration of the rule set: the globals the sandbox gives
--- (batch/sandbox.c: safe_base, raw_wrappers, safe_libs minus `removed`) and
+-- (batch/rules/sandbox.c: safe_base, raw_wrappers, safe_libs minus `removed`) and
 -- the ones each file of the MANIFEST defines for the files after it. Run by
 -- scripts/lint (`make lint`, part of `make test`).
 std = "sandbox"

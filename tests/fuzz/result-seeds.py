@@ -18,7 +18,7 @@ V_NIL, V_FALSE, V_TRUE, V_INT_SMALL, V_INT_RAW, V_INT_EDGE, V_FLOAT_RAW, V_FLOAT
     V_STR_RAW, V_STR_WORD, V_STR_LONG, V_TABLE, V_ARRAY, V_REF, V_WIDE, V_FUNCTION, \
     V_META, V_USERDATA, V_THREAD = range(19)
 
-# rec_fields in batch/case.c, in order (R__COUNT of them)
+# rec_fields in batch/core/case.c, in order (R__COUNT of them)
 REC_FIELDS = [
     "case_no", "defendant_no", "offense", "status", "error", "threshold_met",
     "threshold_basis", "statutory_kinds", "statutory_max_months", "fine_rule",

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  * test_codebook.c
- *     Unit tests of the compiled-in codebook (batch/codebook.csv): it
+ *     Unit tests of the compiled-in codebook (batch/outputs/codebook.csv): it
  *     parses, every contract column of recommendations.csv has its own
  *     entry, a statistic shared by the summary tables is found for both
  *     and only for them, and an unknown column is not found.

@@ -1,0 +1,55 @@
+/*-------------------------------------------------------------------------
+ * ctx.h
+ *     The options of a command and what it reports back to main(): the
+ *     only state passed down the program.
+ *
+ * batch/commands/ctx.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_CTX_H
+#define SENTENCER_CTX_H
+
+#include "db.h"
+#include "status.h"
+
+#include <stdbool.h>
+
+struct options {
+    struct db_settings db; /* --db, --lock-timeout, --statement-timeout */
+    const char *rules_dir; /* --rules, default lua-rules */
+    const char *tests_dir; /* --tests, default tests/rules */
+    const char *out;       /* --out: run folder or export file */
+    const char *rejects;   /* --rejects FILE (import) */
+    int workers;           /* --workers N (run) */
+    long limit;            /* --limit N (run, status) */
+    int chunk;             /* --chunk N: charges per transaction (run) */
+    long case_time_ms;     /* --case-time MS: wall-clock budget per case; 0 = default */
+    long run_id;           /* --run N (outputs, explain) */
+    const char *label;     /* --label TEXT: the rule set's label (run) */
+    bool json;             /* --format json (explain) */
+    bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
+    int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
+    bool verbose;          /* --verbose: rules' log() output, progress */
+    char **args;           /* positional arguments after the command */
+    int nargs;
+};
+
+struct ctx {
+    struct options opt;
+    bool partial; /* some rows or cases could not be processed (exit 1) */
+    int signal;   /* SIGINT or SIGTERM that stopped the command, or 0 */
+};
+
+/* The commands, one file each: migrate.c, import.c, run.c, export.c,
+ * check_rules.c, explain.c, run_status.c, run_outputs.c. Each returns a
+ * status and fills err. */
+enum status cmd_migrate(struct ctx *ctx, struct err *err);
+enum status cmd_import(struct ctx *ctx, struct err *err);
+enum status cmd_run(struct ctx *ctx, struct err *err);
+enum status cmd_export(struct ctx *ctx, struct err *err);
+enum status cmd_check_rules(struct ctx *ctx, struct err *err);
+enum status cmd_explain(struct ctx *ctx, struct err *err);
+enum status cmd_status(struct ctx *ctx, struct err *err);
+enum status cmd_outputs(struct ctx *ctx, struct err *err);
+
+#endif

@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ * report_html.h
+ *     report.html: one self-contained page (inline CSS and SVG, no script,
+ *     no external file) with a run's headline numbers and charts, drawn
+ *     from the results of the output queries (sql/queries/).
+ *
+ * Nothing here computes a statistic: the counts, shares and quantiles come
+ * from PostgreSQL; this file only scales them to pixels. Every text taken
+ * from the data is escaped for HTML.
+ *
+ * batch/outputs/report_html.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_REPORT_HTML_H
+#define SENTENCER_REPORT_HTML_H
+
+#include "result.h"
+#include "status.h"
+
+#include <stdio.h>
+
+/* What the report shows; everything is borrowed for the call. */
+struct report_input {
+    const char *run_id;
+    const char *rule_set;
+    const char *state;              /* "done" or "interrupted" */
+    const char *started_at;         /* UTC, ISO 8601 */
+    const char *ended_at;           /* the snapshot the summaries describe */
+    long evaluated;                 /* charges evaluated by this run */
+    long errors;                    /* of them, not evaluated */
+    const struct result *summaries; /* query "summaries" (its part = 'offense' rows) */
+    const struct result *basis;     /* query "basis_frequency" */
+    const struct result *terms;     /* query "report_terms" */
+};
+
+/* Write the page to fp (borrowed; the caller closes it). name is used in
+ * messages. */
+enum status report_html_write(FILE *fp, const char *name, const struct report_input *in,
+                              struct err *err);
+
+#endif

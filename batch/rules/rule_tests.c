@@ -1,0 +1,448 @@
+/*-------------------------------------------------------------------------
+ * rule_tests.c
+ *     The golden rule tests (see rule_tests.h): each folder of the tests
+ *     holds cases.csv (interchange format) and expected.csv (the key
+ *     columns and any recommendations.csv columns to check; see
+ *     tests/rules/README.md). Every case is evaluated with the trace and
+ *     without, and both results must agree (a replay by explain must give
+ *     what the run stored). Failures are reported as FILE:LINE: KEY:
+ *     column: expected, got.
+ *
+ * batch/rules/rule_tests.c
+ *-------------------------------------------------------------------------
+ */
+#include "rule_tests.h"
+
+#include "csvin.h"
+#include "csvtable.h"
+#include "log.h"
+#include "recommend.h"
+#include "value.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+struct tally {
+    long passed, failed;
+    FILE *out; /* where failures are reported */
+};
+
+/* ---- cases.csv -> charges ---- */
+
+struct acts {
+    struct act *v;
+    size_t n, cap;
+};
+
+static void on_case_reject(void *ud, const struct csvin_reject *rej)
+{
+    struct tally *t = ud;
+
+    fprintf(t->out, "%s:%ld: %s: %s (test data rejected)\n", rej->file, rej->line,
+            rej->column[0] ? rej->column : "(row)", rej->reason);
+    t->failed++;
+}
+
+static int key_cmp(const struct act *a, const struct act *b)
+{
+    int c = strcmp(a->text[F_CASE_NO], b->text[F_CASE_NO]);
+    if (!c)
+        c = strcmp(a->text[F_DEFENDANT_NO], b->text[F_DEFENDANT_NO]);
+    if (!c)
+        c = strcmp(a->text[F_OFFENSE], b->text[F_OFFENSE]);
+    return c;
+}
+
+static int act_cmp(const void *x, const void *y)
+{
+    const struct act *a = x, *b = y;
+    int c = key_cmp(a, b);
+
+    if (!c)
+        c = (a->num[F_ACT_NO] > b->num[F_ACT_NO]) - (a->num[F_ACT_NO] < b->num[F_ACT_NO]);
+    return c;
+}
+
+static enum status read_cases(const char *path, struct acts *acts, struct tally *tally,
+                              struct err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    struct csvin *in = NULL;
+    enum status st;
+
+    if (!fp)
+        return err_set(err, ST_ERULES, "could not open \"%s\"", path);
+    /* Golden tests are hypothetical cases: any date may be tested. */
+    if ((st = csvin_open(&in, fp, path, CSVIN_ANY_DAY, on_case_reject, tally, err)) != ST_OK) {
+        fclose(fp);
+        return ST_ERULES;
+    }
+    for (;;) {
+        if (acts->n == acts->cap) {
+            size_t cap = acts->cap ? 2 * acts->cap : 64;
+            struct act *v = realloc(acts->v, cap * sizeof *v);
+            if (!v) {
+                st = err_set(err, ST_ENOMEM, "out of memory");
+                break;
+            }
+            memset(v + acts->cap, 0, (cap - acts->cap) * sizeof *v);
+            acts->v = v;
+            acts->cap = cap;
+        }
+        enum csvin_result r = csvin_next(in, &acts->v[acts->n], err);
+        if (r == CSVIN_EOF)
+            break;
+        if (r == CSVIN_FAIL) {
+            st = ST_ERULES;
+            break;
+        }
+        if (r == CSVIN_ROW)
+            acts->n++;
+    }
+    if (acts->n < acts->cap)
+        act_fini(&acts->v[acts->n]); /* the slot of a rejected or last read */
+    csvin_close(in);
+    fclose(fp);
+    return st;
+}
+
+/* ---- comparison ---- */
+
+static bool list_has(const char *list, const char *item, size_t len)
+{
+    const char *p = list;
+
+    while (p && *p) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == len && memcmp(p, item, len) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+/* How many of the ';'-separated items of a are in b (*in), out of how
+ * many (*items); empty items are skipped. */
+static void list_match(const char *a, const char *b, int *in, int *items)
+{
+    *in = *items = 0;
+    for (const char *p = a; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (n > 0) {
+            (*items)++;
+            *in += list_has(b, p, n);
+        }
+        p = e ? e + 1 : NULL;
+    }
+}
+
+/* Every item of a is in b. */
+static bool list_subset(const char *a, const char *b)
+{
+    int in, items;
+
+    list_match(a, b, &in, &items);
+    return in == items;
+}
+
+/* Any item of a is in b. */
+static bool list_meets(const char *a, const char *b)
+{
+    int in, items;
+
+    list_match(a, b, &in, &items);
+    return in > 0;
+}
+
+/* Compare one expected cell; on mismatch write why into why. */
+static bool cell_matches(const struct rec *r, int f, const char *want, char *got, size_t len)
+{
+    const struct field_def *d = &rec_fields[f];
+    char reason[160];
+    int64_t v;
+
+    rec_value_text(r, f, got, len);
+    if (!want[0])
+        return got[0] == '\0';
+    if (!got[0])
+        return false;
+    switch (d->type) {
+    case FT_BOOL:
+    case FT_INT:
+    case FT_COUNT:
+    case FT_AMOUNT: return value_parse(d, want, &v, reason, sizeof reason) && v == r->num[f];
+    case FT_LIST: return list_subset(want, got) && list_subset(got, want);
+    default: return f == R_ERROR ? strstr(got, want) != NULL : strcmp(got, want) == 0;
+    }
+}
+
+static enum status check_topic(struct rules *rules, const char *dir, struct tally *tally,
+                               struct err *err)
+{
+    char path[4096], exp_path[4096];
+    struct acts acts = {0};
+    struct charge *charges = NULL;
+    struct rec *recs = NULL;
+    bool *seen = NULL;
+    size_t nch = 0;
+    struct csvtable *t = NULL;
+    enum status st;
+    int kc[3];
+
+    snprintf(path, sizeof path, "%s/cases.csv", dir);
+    snprintf(exp_path, sizeof exp_path, "%s/expected.csv", dir);
+    if ((st = read_cases(path, &acts, tally, err)) != ST_OK)
+        goto done;
+    if (acts.n > 1)
+        qsort(acts.v, acts.n, sizeof *acts.v, act_cmp);
+
+    /* Group the sorted acts into charges; the charges borrow the acts. */
+    charges = calloc(acts.n + 1, sizeof *charges);
+    recs = calloc(acts.n + 1, sizeof *recs);
+    seen = calloc(acts.n + 1, sizeof *seen);
+    if (!charges || !recs || !seen) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < acts.n; i++) {
+        if (nch == 0 || key_cmp(charges[nch - 1].acts, &acts.v[i]) != 0)
+            charges[nch++].acts = &acts.v[i];
+        charges[nch - 1].n_acts++;
+    }
+    for (size_t i = 0; i < nch; i++) {
+        struct rec plain = {0};
+        int f;
+
+        /* With the trace (as explain replays it) and without (as the run
+         * evaluates): the results must be the same. */
+        rules_set_trace(rules, true);
+        if ((st = recommend(rules, &charges[i], &recs[i], err)) != ST_OK)
+            goto done;
+        rules_set_trace(rules, false);
+        st = recommend(rules, &charges[i], &plain, err);
+        rules_set_trace(rules, true);
+        if (st != ST_OK) {
+            rec_fini(&plain);
+            goto done;
+        }
+        if ((f = rec_diff(&recs[i], &plain)) >= 0) {
+            char with[256], without[256];
+            rec_value_text(&recs[i], f, with, sizeof with);
+            rec_value_text(&plain, f, without, sizeof without);
+            fprintf(tally->out,
+                    "%s: %s/%s/%s: %s is '%s' with the trace but '%s' without: the result must "
+                    "not depend on evaluate()'s explain argument\n",
+                    path, charges[i].acts[0].text[F_CASE_NO],
+                    charges[i].acts[0].text[F_DEFENDANT_NO], charges[i].acts[0].text[F_OFFENSE],
+                    rec_fields[f].name, with, without);
+            tally->failed++;
+        }
+        rec_fini(&plain);
+    }
+
+    if ((st = csvtable_read(&t, exp_path, err)) != ST_OK) {
+        st = ST_ERULES;
+        goto done;
+    }
+    kc[0] = csvtable_col(t, "case_no");
+    kc[1] = csvtable_col(t, "defendant_no");
+    kc[2] = csvtable_col(t, "offense");
+    if (kc[0] < 0 || kc[1] < 0 || kc[2] < 0) {
+        st = err_set(err, ST_ERULES, "%s: needs the columns case_no, defendant_no, offense",
+                     exp_path);
+        goto done;
+    }
+    for (int c = 0; c < t->ncols; c++) {
+        const char *name = t->names[c];
+        char base[128];
+        size_t n = strlen(name);
+        int f;
+
+        if (strcmp(name, "note") == 0)
+            continue;
+        snprintf(base, sizeof base, "%s", name);
+        if (n > 8 && strcmp(name + n - 8, "_include") == 0)
+            base[n - 8] = '\0';
+        else if (n > 8 && strcmp(name + n - 8, "_exclude") == 0)
+            base[n - 8] = '\0';
+        f = rec_field_find(base);
+        if (f < 0 || (strcmp(base, name) != 0 && rec_fields[f].type != FT_LIST)) {
+            st = err_set(err, ST_ERULES, "%s:1: unknown column \"%s\"", exp_path, name);
+            err_hint(err, "Use recommendations.csv column names, note, or <list column>_include "
+                          "/ _exclude.");
+            goto done;
+        }
+    }
+
+    for (int row = 0; row < t->nrows; row++) {
+        const char *key[3];
+        size_t ci;
+        bool ok = true;
+
+        for (int k = 0; k < 3; k++)
+            key[k] = t->cells[row * t->ncols + kc[k]];
+        for (ci = 0; ci < nch; ci++)
+            if (strcmp(charges[ci].acts[0].text[F_CASE_NO], key[0]) == 0 &&
+                strcmp(charges[ci].acts[0].text[F_DEFENDANT_NO], key[1]) == 0 &&
+                strcmp(charges[ci].acts[0].text[F_OFFENSE], key[2]) == 0)
+                break;
+        if (ci == nch) {
+            fprintf(tally->out, "%s:%ld: %s/%s/%s: no such charge in cases.csv\n", exp_path,
+                    t->lines[row], key[0], key[1], key[2]);
+            tally->failed++;
+            continue;
+        }
+        seen[ci] = true;
+        for (int c = 0; c < t->ncols; c++) {
+            const char *name = t->names[c], *want = t->cells[row * t->ncols + c];
+            char base[128], got[1024];
+            size_t n = strlen(name);
+            int f;
+
+            if (c == kc[0] || c == kc[1] || c == kc[2] || strcmp(name, "note") == 0)
+                continue;
+            snprintf(base, sizeof base, "%s", name);
+            if (n > 8 &&
+                (strcmp(name + n - 8, "_include") == 0 || strcmp(name + n - 8, "_exclude") == 0)) {
+                bool include = name[n - 7] == 'i';
+                base[n - 8] = '\0';
+                f = rec_field_find(base);
+                rec_value_text(&recs[ci], f, got, sizeof got);
+                if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
+                    fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n",
+                            exp_path, t->lines[row], key[0], key[1], key[2], base,
+                            include ? "to include" : "to exclude", want, got);
+                    ok = false;
+                }
+                continue;
+            }
+            f = rec_field_find(name);
+            if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
+                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n", exp_path,
+                        t->lines[row], key[0], key[1], key[2], name, want, got,
+                        recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR ? " -- case error: "
+                                                                               : "",
+                        recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR
+                            ? recs[ci].text[R_ERROR]
+                            : "");
+                ok = false;
+            }
+        }
+        if (ok)
+            tally->passed++;
+        else
+            tally->failed++;
+    }
+    for (size_t i = 0; i < nch; i++)
+        if (!seen[i]) {
+            fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge\n", exp_path,
+                    charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
+                    charges[i].acts[0].text[F_OFFENSE]);
+            tally->failed++;
+        }
+done:
+    csvtable_free(t);
+    for (size_t i = 0; i < nch; i++)
+        rec_fini(&recs[i]);
+    free(recs);
+    free(charges);
+    free(seen);
+    for (size_t i = 0; i < acts.n; i++)
+        act_fini(&acts.v[i]);
+    free(acts.v);
+    return st;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
+                           long *failed, struct err *err)
+{
+    struct tally tally = {0, 0, out};
+    DIR *d = NULL;
+    struct dirent *e;
+    char **topics = NULL;
+    size_t nt = 0, cap = 0;
+    enum status st = ST_OK;
+
+    if (!(d = opendir(tests_dir))) {
+        st = err_set(err, ST_ERULES, "could not open the rule tests folder \"%s\"", tests_dir);
+        err_hint(err, "Give the folder of golden rule tests with --tests DIR.");
+        return st;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat sb;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s/cases.csv", tests_dir, e->d_name);
+        if (stat(path, &sb) != 0)
+            continue;
+        if (nt == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **p = realloc(topics, cap * sizeof *p);
+            if (!p) {
+                st = err_set(err, ST_ENOMEM, "out of memory");
+                goto done;
+            }
+            topics = p;
+        }
+        if (!(topics[nt] = strdup(e->d_name))) {
+            st = err_set(err, ST_ENOMEM, "out of memory");
+            goto done;
+        }
+        nt++;
+    }
+    if (nt > 1)
+        qsort(topics, nt, sizeof *topics, name_cmp);
+    for (size_t i = 0; i < nt; i++) {
+        char dir[4096];
+        struct err terr;
+
+        err_clear(&terr);
+        snprintf(dir, sizeof dir, "%s/%s", tests_dir, topics[i]);
+        if (check_topic(rules, dir, &tally, &terr) != ST_OK) {
+            fprintf(out, "%s: %s%s%s\n", dir, terr.msg, terr.detail[0] ? ": " : "", terr.detail);
+            tally.failed++;
+        }
+    }
+    if (nt == 0) {
+        st = err_set(err, ST_ERULES, "no golden rule tests in \"%s\"", tests_dir);
+        err_hint(err, "Each test folder needs cases.csv and expected.csv.");
+    }
+done:
+    closedir(d);
+    for (size_t i = 0; i < nt; i++)
+        free(topics[i]);
+    free(topics);
+    *passed = tally.passed;
+    *failed = tally.failed;
+    return st;
+}
+
+enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
+                            const struct rules_limits *lim, FILE *out, struct rules **rules,
+                            long *passed, long *failed, struct err *err)
+{
+    enum status st;
+
+    *passed = *failed = 0;
+    if ((st = rules_load(rules, rules_dir, lim, err)) != ST_OK)
+        return st;
+    if ((st = rule_tests_run(*rules, tests_dir, out, passed, failed, err)) != ST_OK) {
+        rules_free(*rules);
+        *rules = NULL;
+    }
+    return st;
+}

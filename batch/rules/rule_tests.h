@@ -1,0 +1,33 @@
+/*-------------------------------------------------------------------------
+ * rule_tests.h
+ *     The golden rule tests (tests/rules/<topic>/cases.csv + expected.csv),
+ *     run by `sentencer check-rules` and by `sentencer run` before it
+ *     writes anything. The engine is rule_tests.c; check_rules.c is the
+ *     command.
+ *
+ * batch/rules/rule_tests.h
+ *-------------------------------------------------------------------------
+ */
+#ifndef SENTENCER_RULE_TESTS_H
+#define SENTENCER_RULE_TESTS_H
+
+#include "rules.h"
+#include "status.h"
+
+#include <stdio.h>
+
+/* Run every test folder of tests_dir against rules, reporting each failure
+ * on out as FILE:LINE: KEY: column: expected, got. Fails (ST_ERULES) only
+ * when the folder cannot be read or holds no tests; failed tests are
+ * counted in *failed. */
+enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
+                           long *failed, struct err *err);
+
+/* Load the rule set of rules_dir (rules_load) and run its tests: what
+ * check-rules does, and run before it writes anything. *rules: the loaded
+ * engine (free with rules_free), NULL on failure. */
+enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
+                            const struct rules_limits *lim, FILE *out, struct rules **rules,
+                            long *passed, long *failed, struct err *err);
+
+#endif
