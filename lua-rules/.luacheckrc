@@ -22,13 +22,15 @@ max_line_length = 100
 
 -- What each file defines (may set and read), in MANIFEST order; what earlier
 -- files defined is read-only after them. OFFENSES is the registry each
--- offense file adds its entry to. common.lua's functions read PARAMS when
--- they are called, after params.lua has run.
-local order = { "common.lua", "params.lua", "art286_1.lua", "art287_1.lua", "art287_2.lua",
+-- offense file adds its entry to. common.lua's functions read PARAMS and
+-- LAW when they are called, after params.lua and law.lua have run.
+local order = { "common.lua", "params.lua", "law.lua", "art286_1.lua", "art287_1.lua",
+                "art287_2.lua",
                 "measures.lua", "sentencing.lua", "evaluate.lua" }
 local defined = {
     ["common.lua"] = { "common", "yuan", "OFFENSES" },
     ["params.lua"] = { "PARAMS" },
+    ["law.lua"] = { "LAW" },
     ["art286_1.lua"] = { "OFFENSES" },
     ["art287_1.lua"] = { "OFFENSES" },
     ["art287_2.lua"] = { "OFFENSES" },
@@ -36,7 +38,7 @@ local defined = {
     ["sentencing.lua"] = { "sentencing" },
     ["evaluate.lua"] = { "evaluate" },
 }
-local late = { ["common.lua"] = { "PARAMS" } }
+local late = { ["common.lua"] = { "PARAMS", "LAW" } }
 local earlier = {}
 for _, f in ipairs(order) do
     local mine, ro = {}, {}

@@ -14,33 +14,39 @@
 -----------------------------------------------------------------------------]]
 
 local common = common
-local T = PARAMS.illegal_use
 local ge, flag = common.test_ge, common.test_flag
 
-local TESTS = {
-    flag("I2019:10.1", "website impersonating a state organ or financial institution",
-         { "impersonated_authority_site" }),
-    ge("I2019:10.2", ("crime websites >= %d or their accounts >= %d")
-           :format(T.crime_sites, T.crime_site_accounts),
-       { { "crime_sites", T.crime_sites }, { "crime_site_accounts", T.crime_site_accounts } }),
-    ge("I2019:10.3", ("crime groups >= %d or their members >= %d")
-           :format(T.crime_groups, T.crime_group_members),
-       { { "crime_groups", T.crime_groups }, { "crime_group_members", T.crime_group_members } }),
-    ge("I2019:10.4", ("posts >= %d, accounts messaged >= %d, group members messaged >= %d"
-                      .. " or followers >= %d")
-           :format(T.posts, T.accounts_messaged, T.group_members_messaged, T.followers),
-       { { "posts_published", T.posts }, { "accounts_messaged", T.accounts_messaged },
-         { "group_members_messaged", T.group_members_messaged },
-         { "followers_reached", T.followers } }),
-    ge("I2019:10.5", "illegal income >= " .. common.fmt_yuan(T.illegal_income),
-       { { "illegal_income_yuan", T.illegal_income } }),
-    flag("I2019:10.6", "administrative penalty within 2 years, then again",
-         { "admin_penalty_within_2y" },
-         "whether Anti-Telecom-Fraud Law Art. 44 penalties count is UNVERIFIED"),
-}
+-- The tests under one version of the law (LAW.each_version): P is PARAMS
+-- as that version reads it.
+local function build(P)
+    local T = P.illegal_use
+    return {
+        flag("I2019:10.1", "website impersonating a state organ or financial institution",
+             { "impersonated_authority_site" }),
+        ge("I2019:10.2", ("crime websites >= %d or their accounts >= %d")
+               :format(T.crime_sites, T.crime_site_accounts),
+           { { "crime_sites", T.crime_sites }, { "crime_site_accounts", T.crime_site_accounts } }),
+        ge("I2019:10.3", ("crime groups >= %d or their members >= %d")
+               :format(T.crime_groups, T.crime_group_members),
+           { { "crime_groups", T.crime_groups },
+             { "crime_group_members", T.crime_group_members } }),
+        ge("I2019:10.4", ("posts >= %d, accounts messaged >= %d, group members messaged >= %d"
+                          .. " or followers >= %d")
+               :format(T.posts, T.accounts_messaged, T.group_members_messaged, T.followers),
+           { { "posts_published", T.posts }, { "accounts_messaged", T.accounts_messaged },
+             { "group_members_messaged", T.group_members_messaged },
+             { "followers_reached", T.followers } }),
+        ge("I2019:10.5", "illegal income >= " .. common.fmt_yuan(T.illegal_income),
+           { { "illegal_income_yuan", T.illegal_income } }),
+        flag("I2019:10.6", "administrative penalty within 2 years, then again",
+             { "admin_penalty_within_2y" },
+             "whether Anti-Telecom-Fraud Law Art. 44 penalties count is UNVERIFIED"),
+    }
+end
+local TESTS = LAW.each_version(build)   -- version id -> tests
 
 local function run(f, assumed, ev)
-    common.run_tests(TESTS, f, assumed, ev)
+    common.run_tests(TESTS[ev.version.id], f, assumed, ev)
     ev.threshold_met = #ev.basis > 0
 end
 
@@ -51,7 +57,7 @@ OFFENSES.illegal_use_network = {
     allows_surveillance = false,
     heavier_offense_flag = true,              -- CL:287-1 para 3
     uses_income = true,
-    tests = TESTS,
+    tests = TESTS[LAW.versions[1].id],
     run = run,
     sum_facts = {
         "crime_sites", "crime_site_accounts", "crime_groups", "crime_group_members",

@@ -35,65 +35,77 @@
 -----------------------------------------------------------------------------]]
 
 local common = common
-local T = PARAMS.helping
+-- The DK2022 inflow review rule (trial-keyed: not part of a version).
+local INFLOW = PARAMS.helping
 local ge, conv, flag = common.test_ge, common.test_conv, common.test_flag
 local fmt_yuan, yuan_num = common.fmt_yuan, common.yuan_num
 
 local NOTE_TF = "TF2021 Art. 9 wording partially verified (the numbers agree in all sources)"
 
-local PARA1 = {
-    ge("I2019:12.1", ("parties helped >= %d"):format(T.parties),
-       { { "helped_parties", T.parties } }),
-    ge("I2019:12.2", "payment settlement >= " .. fmt_yuan(T.payment),
-       { { "payment_settled_yuan", T.payment } },
-       "card turnover is not payment settlement: see card_inflow_yuan (UNVERIFIED commentary)"),
-    ge("I2019:12.3", "advertising funds >= " .. fmt_yuan(T.ads),
-       { { "ad_funding_yuan", T.ads } }),
-    ge("I2019:12.4", "illegal income >= " .. fmt_yuan(T.income),
-       { { "illegal_income_yuan", T.income } }),
-    flag("I2019:12.5", "administrative penalty within 2 years, then helped again",
-         { "admin_penalty_within_2y" },
-         "whether Anti-Telecom-Fraud Law Art. 44 penalties count is UNVERIFIED"),
-    flag("I2019:12.6", "the helped crime caused serious consequences",
-         { "helped_crime_serious" }),
-    ge("TF2021:9.1", ("payment cards or accounts supplied >= %d"):format(T.payment_cards),
-       { { "payment_cards_supplied", T.payment_cards } }, NOTE_TF),
-    ge("TF2021:9.2", ("other people's phone cards supplied >= %d"):format(T.phone_cards),
-       { { "phone_cards_supplied", T.phone_cards } }, NOTE_TF),
-}
+-- The tests under one version of the law (LAW.each_version): P is PARAMS
+-- as that version reads it.
+local function build(P)
+    local T = P.helping
+    local PARA1 = {
+        ge("I2019:12.1", ("parties helped >= %d"):format(T.parties),
+           { { "helped_parties", T.parties } }),
+        ge("I2019:12.2", "payment settlement >= " .. fmt_yuan(T.payment),
+           { { "payment_settled_yuan", T.payment } },
+           "card turnover is not payment settlement: see card_inflow_yuan (UNVERIFIED commentary)"),
+        ge("I2019:12.3", "advertising funds >= " .. fmt_yuan(T.ads),
+           { { "ad_funding_yuan", T.ads } }),
+        ge("I2019:12.4", "illegal income >= " .. fmt_yuan(T.income),
+           { { "illegal_income_yuan", T.income } }),
+        flag("I2019:12.5", "administrative penalty within 2 years, then helped again",
+             { "admin_penalty_within_2y" },
+             "whether Anti-Telecom-Fraud Law Art. 44 penalties count is UNVERIFIED"),
+        flag("I2019:12.6", "the helped crime caused serious consequences",
+             { "helped_crime_serious" }),
+        ge("TF2021:9.1", ("payment cards or accounts supplied >= %d"):format(T.payment_cards),
+           { { "payment_cards_supplied", T.payment_cards } }, NOTE_TF),
+        ge("TF2021:9.2", ("other people's phone cards supplied >= %d"):format(T.phone_cards),
+           { { "phone_cards_supplied", T.phone_cards } }, NOTE_TF),
+    }
 
-local M = T.unproven_multiplier
-local PARA2 = {
-    ge("I2019:12.p2", ("payment settlement >= %d x %s"):format(M, fmt_yuan(T.payment)),
-       { { "payment_settled_yuan", M * T.payment } }),
-    ge("I2019:12.p2", ("advertising funds >= %d x %s"):format(M, fmt_yuan(T.ads)),
-       { { "ad_funding_yuan", M * T.ads } }),
-    ge("I2019:12.p2", ("illegal income >= %d x %s"):format(M, fmt_yuan(T.income)),
-       { { "illegal_income_yuan", M * T.income } }),
-    flag("I2019:12.p2", "especially serious consequences",
-         { "helped_crime_especially_serious" }),
-}
-if T.unproven_sum_across_types then
-    PARA2[#PARA2 + 1] = conv("I2019:12.p2", "amounts of items 2-4 summed in proportion to 5x",
-        { { "payment_settled_yuan", M * T.payment }, { "ad_funding_yuan", M * T.ads },
-          { "illegal_income_yuan", M * T.income } },
-        "cross-type sum of \"总计\" is UNVERIFIED (PARAMS.helping.unproven_sum_across_types)")
+    local M = T.unproven_multiplier
+    local PARA2 = {
+        ge("I2019:12.p2", ("payment settlement >= %d x %s"):format(M, fmt_yuan(T.payment)),
+           { { "payment_settled_yuan", M * T.payment } }),
+        ge("I2019:12.p2", ("advertising funds >= %d x %s"):format(M, fmt_yuan(T.ads)),
+           { { "ad_funding_yuan", M * T.ads } }),
+        ge("I2019:12.p2", ("illegal income >= %d x %s"):format(M, fmt_yuan(T.income)),
+           { { "illegal_income_yuan", M * T.income } }),
+        flag("I2019:12.p2", "especially serious consequences",
+             { "helped_crime_especially_serious" }),
+    }
+    if T.unproven_sum_across_types then
+        PARA2[#PARA2 + 1] = conv("I2019:12.p2", "amounts of items 2-4 summed in proportion to 5x",
+            { { "payment_settled_yuan", M * T.payment }, { "ad_funding_yuan", M * T.ads },
+              { "illegal_income_yuan", M * T.income } },
+            "cross-type sum of \"总计\" is UNVERIFIED (PARAMS.helping.unproven_sum_across_types)")
+    end
+    -- every test, for looking a basis id up (accumulation check)
+    local ALL = {}
+    for _, t in ipairs(PARA1) do ALL[#ALL + 1] = t end
+    for _, t in ipairs(PARA2) do ALL[#ALL + 1] = t end
+    return { PARA1 = PARA1, PARA2 = PARA2, ALL = ALL }
 end
+local TESTS = LAW.each_version(build)   -- version id -> { PARA1, PARA2, ALL }
 
 local BRANCH_STEP = "helped crime unproven: Art. 12 para 2 branch"
 local BRANCH_NOTE = "on the unproven acts only I2019:12.p2 can found the threshold; items 1, 5, "
     .. "6 of para 1 and TF2021 Art. 9 cannot be used; each amount of all included acts "
     .. "against five times its own threshold"
-    .. (T.unproven_sum_across_types and ", and their proportional sum (UNVERIFIED reading)"
+    .. (INFLOW.unproven_sum_across_types and ", and their proportional sum (UNVERIFIED reading)"
         or " (a cross-type sum is UNVERIFIED: PARAMS.helping.unproven_sum_across_types)")
 
 local INFLOW_STEP = ("card inflow %s %s with verified fraud >= %s (review only)")
-    :format(T.card_inflow_strict and ">" or ">=", fmt_yuan(T.card_inflow),
-            fmt_yuan(T.card_fraud_verified))
+    :format(INFLOW.card_inflow_strict and ">" or ">=", fmt_yuan(INFLOW.card_inflow),
+            fmt_yuan(INFLOW.card_fraud_verified))
 local INFLOW_NOTE = "DK2022 Art. 4 (secondary source): discretionary, subject to comparability "
     .. "review; never a basis"
-local INFLOW_THR = { card_inflow_yuan = yuan_num(T.card_inflow),
-                     card_fraud_verified_yuan = yuan_num(T.card_fraud_verified) }
+local INFLOW_THR = { card_inflow_yuan = yuan_num(INFLOW.card_inflow),
+                     card_fraud_verified_yuan = yuan_num(INFLOW.card_fraud_verified) }
 
 local PROVEN_STEP = "para 1 on the acts whose helped crime is proven"
 local PROVEN_NOTE = "acts with an unproven helped crime found no para 1 basis; "
@@ -124,6 +136,7 @@ end
 -- f: an act or the accumulated facts of the included acts; acts: the
 -- included acts when f accumulates several (nil or one act: f is that act).
 local function run(f, assumed, ev, acts)
+    local B = TESTS[ev.version.id]
     local unproven = f.helped_crime_unproven
     local e = common.trace_fact(ev, BRANCH_STEP, "I2019:12.p2", "helped_crime_unproven",
                                 unproven, assumed)
@@ -136,23 +149,31 @@ local function run(f, assumed, ev, acts)
             common.trace_note(ev.trace, PROVEN_STEP, "I2019:16",
                               pf and PROVEN_NOTE or NO_PROVEN_NOTE, { acts = n }, pf ~= nil)
         end
-        if pf then common.run_tests(PARA1, pf, pa, ev) end
-        common.run_tests(PARA2, f, assumed, ev)
+        if pf then common.run_tests(B.PARA1, pf, pa, ev) end
+        common.run_tests(B.PARA2, f, assumed, ev)
     else
-        common.run_tests(PARA1, f, assumed, ev)
+        common.run_tests(B.PARA1, f, assumed, ev)
     end
     ev.threshold_met = #ev.basis > 0
 
-    -- DK2022:4: review flag only
+    -- DK2022:4: review flag only, for cases tried after the minutes
+    local trace = ev.trace
+    if not ev.law.in_force.DK2022 then
+        ev.card_inflow = false
+        if trace then
+            trace[#trace + 1] = { step = INFLOW_STEP, cite = "DK2022:4", result = false,
+                                  note = LAW.not_in_force_note(ev.law, "DK2022") }
+        end
+        return
+    end
     local inflow, fraud = f.card_inflow_yuan, f.card_fraud_verified_yuan
     local hit
-    if T.card_inflow_strict then
-        hit = inflow > T.card_inflow and fraud >= T.card_fraud_verified
+    if INFLOW.card_inflow_strict then
+        hit = inflow > INFLOW.card_inflow and fraud >= INFLOW.card_fraud_verified
     else
-        hit = inflow >= T.card_inflow and fraud >= T.card_fraud_verified
+        hit = inflow >= INFLOW.card_inflow and fraud >= INFLOW.card_fraud_verified
     end
     ev.card_inflow = hit
-    local trace = ev.trace
     if trace then
         local a
         if assumed and (assumed.card_inflow_yuan or assumed.card_fraud_verified_yuan) then
@@ -168,11 +189,6 @@ local function run(f, assumed, ev, acts)
     end
 end
 
--- every test table, for looking a basis id up (accumulation check)
-local ALL = {}
-for _, t in ipairs(PARA1) do ALL[#ALL + 1] = t end
-for _, t in ipairs(PARA2) do ALL[#ALL + 1] = t end
-
 OFF = {
     key = "help_network_crime",
     article = "CL:287-2",
@@ -180,7 +196,7 @@ OFF = {
     allows_surveillance = false,
     heavier_offense_flag = true,              -- CL:287-2 para 3
     uses_income = true,
-    tests = ALL,
+    tests = TESTS[LAW.versions[1].id].ALL,
     run = run,
     sum_facts = {
         "helped_parties", "payment_settled_yuan", "ad_funding_yuan", "illegal_income_yuan",

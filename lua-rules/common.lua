@@ -49,9 +49,15 @@ end
 -- error naming what could not be computed.
 local MAXINT = math.maxinteger
 
+-- An error about the facts (error_kind data), not about the rules: raised
+-- as a table that evaluate() turns into the case's error result.
+function common.data_error(msg)
+    error({ data_error = msg }, 0)
+end
+
 function common.add(a, b, what)
     if b > 0 and a > MAXINT - b then
-        error(what .. " is too large to compute (more than " .. MAXINT .. ")", 2)
+        common.data_error(what .. " is too large to compute (more than " .. MAXINT .. ")")
     end
     return a + b
 end
@@ -59,7 +65,7 @@ local add = common.add
 
 function common.mul(a, b, what)
     if a ~= 0 and b > MAXINT // a then
-        error(what .. " is too large to compute (more than " .. MAXINT .. ")", 2)
+        common.data_error(what .. " is too large to compute (more than " .. MAXINT .. ")")
     end
     return a * b
 end
@@ -154,6 +160,7 @@ end
 -- parts: { { fact, threshold [, increment step] }, ... }
 function common.test_ge(cite, step, parts, note)
     local t = { cite = cite, step = step, kind = "ge", note = note,
+                source = LAW.source_of(cite),
                 facts = {}, thr = {}, stepsz = {}, amount = {}, minor_limit = {},
                 trace_thr = {} }
     local k = minor_factor()
@@ -175,6 +182,7 @@ local NOTE_CONV_WEIGHS = "no basis: a class reaches its own threshold (legal-rul
 -- parts: { { fact, threshold }, ... } of the classes converted into each other.
 function common.test_conv(cite, step, parts, note)
     local t = { cite = cite, step = step, kind = "conv", note = note,
+                source = LAW.source_of(cite),
                 facts = {}, thr = {}, weight = {}, amount = {}, trace_thr = {} }
     local l = 1
     for _, p in ipairs(parts) do
@@ -199,7 +207,7 @@ end
 -- facts: { name, ... } of booleans.
 function common.test_flag(cite, step, facts, note)
     local t = { cite = cite, step = step, kind = "flag", note = note,
-                facts = {}, amount = {} }
+                source = LAW.source_of(cite), facts = {}, amount = {} }
     for i, name in ipairs(facts) do
         t.facts[i] = name
         t.amount[i] = false
@@ -253,11 +261,14 @@ local function eval_test(t, f)
 end
 common.eval_test = eval_test
 
--- The state of one evaluation of an offense's tests. trace may be nil
--- (quick checks of single acts for accumulation need no trace).
-function common.new_ev(trace)
+-- The state of one evaluation of an offense's tests under the law of the
+-- case (LAW.for_case) and one version of it. trace may be nil (quick
+-- checks of single acts for accumulation need no trace).
+function common.new_ev(trace, law, version)
     return {
         trace = trace,
+        law = law,            -- the case's dates and the sources in force
+        version = version,    -- the act-keyed version evaluated (LAW.versions)
         basis = {},           -- distinct cites of the tests met, in test order
         met = {},             -- the test tables met
         steps = 0,            -- max increment steps over the tests that weigh
@@ -290,8 +301,18 @@ end
 function common.run_tests(tests, f, assumed, ev)
     local trace = ev.trace
     local basis, met_list = ev.basis, ev.met
+    local in_force = ev.law.in_force
     for i = 1, #tests do
         local t = tests[i]
+        if not in_force[t.source] then
+            -- a source not yet in force for this case (TF2021 for a case
+            -- tried before its issue): not evaluated
+            if trace then
+                trace[#trace + 1] = { step = t.step, cite = t.cite, result = false,
+                                      note = LAW.not_in_force_note(ev.law, t.source) }
+            end
+            goto continue
+        end
         local met, steps, minor, value, weighs = eval_test(t, f)
         if met then
             met_list[#met_list + 1] = t
@@ -326,6 +347,7 @@ function common.run_tests(tests, f, assumed, ev)
                                   threshold = t.trace_thr, assumed = assumed_names,
                                   note = (weighs and not met) and t.note_weighs or t.note }
         end
+        ::continue::
     end
 end
 
@@ -352,8 +374,10 @@ function common.result_new(trace)
     }
 end
 
-function common.error_result(msg)
-    return { status = "error", error = msg }
+-- kind: "legal" (the law excludes the case) or "data" (its facts cannot be
+-- evaluated as given); the program classifies rule failures itself.
+function common.error_result(msg, kind)
+    return { status = "error", error = msg, error_kind = kind }
 end
 
 function common.flag(res, name)

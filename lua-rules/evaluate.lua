@@ -1,10 +1,15 @@
 --[[---------------------------------------------------------------------------
  evaluate.lua
      The entry point: evaluate(case) for one charge (one defendant, one
-     offense, its acts). Screens the acts (date, age), accumulates them
-     (I2019:16), runs the offense's tests, then the statutory measures, the
-     sentencing method and the dispositions, and returns one row of
-     recommendations.csv (without the key columns and rule_set) plus its trace.
+     offense, its acts). Screens the acts (date, age), finds the law of the
+     case in time (law.lua: the version of the statute and interpretation
+     at the act and at trial, the opinions and guidelines in force at
+     trial), and judges the case under it: accumulates the acts (I2019:16),
+     runs the offense's tests, then the statutory measures, the sentencing
+     method and the dispositions. Where the version at the act and the one
+     at trial differ, the case is judged under both and the lighter kept
+     (CL:12). Returns one row of recommendations.csv (without the key
+     columns and rule_set) plus its trace.
 
  Globals defined: evaluate.
 
@@ -37,16 +42,13 @@ local NOTE_NOT_ACCUMULATED = "more than two years before the latest act and not 
 local NOTE_LENIENCY = "facts just over the threshold with mitigation: exemption or "
     .. "non-prosecution may be considered (criterion in PARAMS.leniency)"
 
-local function err(msg)
-    return common.error_result(msg)
+local function err(msg, kind)
+    return common.error_result(msg, kind)
 end
 
--- Several acts: screen each, keep those that add up under I2019:16 (each
--- alone an offense, or within two years of the latest act), accumulate.
--- Returns included, facts, assumed, accumulated, valid (every act that
--- passed the screens: the circumstances are read from these) — or nil,
--- message.
-local function select_acts(acts, off, person, trace)
+-- Screen each act: returns the acts that pass (the circumstances are read
+-- from these), or nil, message, error kind. A refused act is in the trace.
+local function screen_acts(acts, off, person, trace)
     local kind = acts[1].defendant_kind
     local valid, first_err = {}, nil
     for i = 1, #acts do
@@ -54,10 +56,11 @@ local function select_acts(acts, off, person, trace)
         if a.defendant_kind ~= kind then
             return nil, ("act %s is recorded for a %s, act %s for a %s: one charge has one "
                          .. "defendant"):format(tostring(a.act_no), a.defendant_kind,
-                                                tostring(acts[1].act_no), kind)
+                                                tostring(acts[1].act_no), kind), "data"
         end
         local msg = measures.screen_act(a, person, off)
         if msg then
+            if #acts == 1 then return nil, msg, "legal" end
             first_err = first_err or msg
             trace_note(trace, "act excluded", nil, msg,
                        { act_no = a.act_no, offense_date = a.offense_date }, false)
@@ -65,8 +68,15 @@ local function select_acts(acts, off, person, trace)
             valid[#valid + 1] = a
         end
     end
-    if #valid == 0 then return nil, first_err end
-    if #valid == 1 then return valid, valid[1], valid[1].assumed, false, valid end
+    if #valid == 0 then return nil, first_err, "legal" end
+    return valid
+end
+
+-- Keep the acts that add up under I2019:16 (each alone an offense, or
+-- within two years of the latest act) and accumulate them. Returns
+-- included, facts, assumed, accumulated.
+local function select_acts(valid, off, law, version, trace)
+    if #valid == 1 then return valid, valid[1], valid[1].assumed, false end
 
     local latest = valid[1].offense_date
     for i = 2, #valid do
@@ -80,7 +90,7 @@ local function select_acts(acts, off, person, trace)
         if a.offense_date >= from then
             included[#included + 1] = a
         else
-            local ev = new_ev(nil)
+            local ev = new_ev(nil, law, version)
             off.run(a, nil, ev)
             if ev.threshold_met then
                 included[#included + 1] = a
@@ -92,13 +102,13 @@ local function select_acts(acts, off, person, trace)
         end
     end
     if #included == 1 then
-        return included, included[1], included[1].assumed, false, valid
+        return included, included[1], included[1].assumed, false
     end
     local f, assumed = common.accumulate(off, included)
     trace_note(trace, "acts accumulated", "I2019:16",
                "counts and amounts summed, circumstances combined",
                { acts = #included, latest_act_date = latest, window_from = from }, true)
-    return included, f, assumed, true, valid
+    return included, f, assumed, true
 end
 
 -- Did summing the acts change the outcome? True when a basis test is met
@@ -110,7 +120,7 @@ local function accumulation_changed(off, included, ev)
     local n = #included
     local single_met, alone = {}, false
     for k = 1, n do
-        local e = new_ev(nil)
+        local e = new_ev(nil, ev.law, ev.version)
         off.run(included[k], nil, e)
         if e.threshold_met then alone = true end
         single_met[k] = e.met
@@ -186,30 +196,19 @@ local function trace_defendant(trace, person, valid, included, ctx)
     return assumed ~= nil
 end
 
--- explain: build the trace (the nightly run asks for none; `explain`
--- replays a case with one). The result must not depend on it.
-function evaluate(case, explain)
-    local off = OFFENSES[case.offense]
-    if off == nil then return err("unknown offense '" .. tostring(case.offense) .. "'") end
-    local acts = case.acts
-    if #acts == 0 then return err("the charge has no acts") end
-    local person = acts[1].defendant_kind == "person"
-    local trace = explain and {} or nil
+local NOTE_G2021 = "the 2021 guideline applies to cases tried from 2021-07-01: its method "
+    .. "stands here for the guidance in force at trial (not encoded); review the term"
+local NOTE_G2024 = "the 2024 guideline (II) applies to Art. 287-2 cases tried from "
+    .. "2024-07-01; its starting points and increments are UNVERIFIED: the calibrated "
+    .. "parameters stand for them"
 
-    -- screen and accumulate
-    local included, f, assumed, accumulated, valid
-    if #acts == 1 then
-        local a = acts[1]
-        local msg = measures.screen_act(a, person, off)
-        if msg then return err(msg) end
-        included, f, assumed, accumulated, valid = acts, a, a.assumed, false, acts
-    else
-        included, f, assumed, accumulated, valid = select_acts(acts, off, person, trace)
-        if included == nil then return err(f) end
-    end
-
-    -- the offense's tests (the included acts too: 287-2 splits them by branch)
-    local ev = new_ev(trace)
+-- Judge the charge under one version of the statute and interpretation
+-- (law.lua); valid: the acts that passed the screens. Returns the result.
+local function judge(off, valid, person, law, version, trace)
+    -- accumulate (I2019:16), then the offense's tests (the included acts
+    -- too: 287-2 splits them by branch)
+    local included, f, assumed, accumulated = select_acts(valid, off, law, version, trace)
+    local ev = new_ev(trace, law, version)
     off.run(f, assumed, ev, included)
 
     local res = common.result_new(trace)
@@ -237,6 +236,16 @@ function evaluate(case, explain)
     measures.statutory(res, off, ctx, trace)
     sentencing.recommend(res, off, ctx, ev, trace)
     measures.dispositions(res, ctx, trace)
+    if not law.in_force.G2021 then
+        flag(res, "sentencing_guideline_not_in_force")
+        trace_note(trace, "sentencing guideline at trial", "G2021:2", NOTE_G2021,
+                   { trial_date = law.trial_date }, false)
+    end
+    if law.in_force.G2024 then
+        cite(res, "G2024")
+        trace_note(trace, "sentencing guideline at trial", "G2024", NOTE_G2024,
+                   { trial_date = law.trial_date }, true)
+    end
 
     -- review flags
     if off.heavier_offense_flag then flag(res, "heavier_offense_check") end
@@ -257,6 +266,93 @@ function evaluate(case, explain)
     end
     if ev.card_inflow then flag(res, "card_inflow_rule") end
     if ev.any_assumed then flag(res, "assumed_facts") end
+    res.law_version = LAW.version_text(law, version)
+    return res
+end
 
+-- Is a heavier than b under CL:12 (legal-rules 6.3)? The law that makes
+-- the facts no offense is the lighter; then the one with the lower
+-- statutory maximum. The recommended term is not law (it is the project's
+-- calibrated method): two versions with the same statutory range tie, and
+-- the law at the act applies.
+local function heavier_than(a, b)
+    if a.threshold_met ~= b.threshold_met then return a.threshold_met end
+    return (a.statutory_max_months or 0) > (b.statutory_max_months or 0)
+end
+
+local NOTE_CL12_SAME = "one version of the statute and interpretation from the act to the trial"
+local NOTE_CL12_OLD = "CL:12: the law at the act applies unless the law at trial is lighter; "
+    .. "it is not"
+local NOTE_CL12_NEW = "CL:12: the law at trial is lighter than the law at the act and applies"
+
+-- The date the opinions and guidelines are keyed on: the latest conviction
+-- date recorded on the acts, else the run's date (legal-rules 6.3).
+local function trial_date(case, acts)
+    local d
+    for i = 1, #acts do
+        local c = acts[i].conviction_date
+        if c and (d == nil or c > d) then d = c end
+    end
+    return d or case.run_date
+end
+
+-- explain: build the trace (the nightly run asks for none; `explain`
+-- replays a case with one). The result must not depend on it.
+local function evaluate_case(case, explain)
+    local off = OFFENSES[case.offense]
+    if off == nil then return err("unknown offense '" .. tostring(case.offense) .. "'", "data") end
+    local acts = case.acts
+    if #acts == 0 then return err("the charge has no acts", "data") end
+    local person = acts[1].defendant_kind == "person"
+    local trace = explain and {} or nil
+
+    local valid, msg, kind = screen_acts(acts, off, person, trace)
+    if valid == nil then return err(msg, kind) end
+
+    -- the law in time: the latest act that passed the screens, the trial
+    local act_date = valid[1].offense_date
+    for i = 2, #valid do
+        if valid[i].offense_date > act_date then act_date = valid[i].offense_date end
+    end
+    local tried = trial_date(case, acts)
+    if not tried then
+        return err("no conviction_date recorded and no run date given: the opinions and "
+                   .. "guidelines in force cannot be chosen", "data")
+    end
+    local law = LAW.for_case(case.offense, act_date, tried)
+    local at_act, at_trial = law.at_act, law.at_trial
+    local facts = { act_date = act_date, trial_date = tried, version_at_act = at_act.id,
+                    version_at_trial = at_trial.id }
+    if at_act == at_trial then
+        trace_note(trace, "law in time", "CL:12", NOTE_CL12_SAME, facts, true)
+        return common.finish(judge(off, valid, person, law, at_act, trace))
+    end
+
+    -- the statute or interpretation changed between act and trial: judge
+    -- under both, keep the lighter (the law at the act on a tie)
+    local trace_act = explain and {} or nil
+    local trace_trial = explain and {} or nil
+    local res_act = judge(off, valid, person, law, at_act, trace_act)
+    local res_trial = judge(off, valid, person, law, at_trial, trace_trial)
+    local res, chosen_trace, note = res_act, trace_act, NOTE_CL12_OLD
+    if heavier_than(res_act, res_trial) then
+        res, chosen_trace, note = res_trial, trace_trial, NOTE_CL12_NEW
+    end
+    cite(res, "CL:12")
+    if trace then
+        facts.version_applied = (res == res_act) and at_act.id or at_trial.id
+        trace_note(trace, "law in time", "CL:12", note, facts, true)
+        for i = 1, #chosen_trace do trace[#trace + 1] = chosen_trace[i] end
+        res.trace = trace
+    end
     return common.finish(res)
+end
+
+-- An error about the facts raised anywhere (common.data_error) is the
+-- case's error of kind data; any other error is the rule set's.
+function evaluate(case, explain)
+    local ok, res = pcall(evaluate_case, case, explain)
+    if ok then return res end
+    if type(res) == "table" and res.data_error then return err(res.data_error, "data") end
+    error(res, 0)
 end

@@ -148,6 +148,7 @@ static enum status replay(struct replayer *rp, struct db *db, const struct db_st
         return ST_EDB;
     }
     rules_set_trace(rp->rules, true);
+    c.run_date = s->run_date; /* as the run saw it */
     st = recommend(rp->rules, &c, out, err);
     charge_fini(&c);
     if (st != ST_OK)

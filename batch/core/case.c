@@ -25,6 +25,7 @@ const char *const offense_names[] = {OFFENSE_LIST(NAME_OF) NULL};
 const char *const defendant_kind_values[] = {DEFENDANT_KIND_LIST(CODE_OF) NULL};
 const char *const penalty_kind_values[] = {PENALTY_KIND_LIST(CODE_OF) NULL};
 const char *const status_values[] = {STATUS_LIST(CODE_OF) NULL};
+const char *const error_kind_values[] = {ERROR_KIND_LIST(CODE_OF) NULL};
 #undef CODE_OF
 #undef ARTICLE_OF
 #undef NAME_OF
@@ -163,6 +164,8 @@ const struct field_def rec_fields[R__COUNT] = {
     [R_REVIEW_FLAGS] = {"review_flags", FT_LIST, 0, NULL},
     [R_CITATIONS] = {"citations", FT_LIST, 0, NULL},
     [R_RULE_SET] = {"rule_set", FT_TEXT, 0, NULL},
+    [R_ERROR_KIND] = {"error_kind", FT_ENUM, 0, error_kind_values},
+    [R_LAW_VERSION] = {"law_version", FT_TEXT, 0, NULL},
 };
 
 static int find(const struct field_def *defs, int n, const char *name)
@@ -268,7 +271,7 @@ void rec_set_num(struct rec *r, enum rec_field f, int64_t v)
     r->present[f] = 1;
 }
 
-bool rec_set_error(struct rec *r, const char *msg)
+bool rec_set_error(struct rec *r, enum error_kind kind, const char *msg)
 {
     char shown[1024];
 
@@ -282,9 +285,11 @@ bool rec_set_error(struct rec *r, const char *msg)
     free(r->trace_json);
     r->trace_json = NULL;
     text_show(shown, sizeof shown, msg, strlen(msg));
-    if (!rec_set_text(r, R_STATUS, "error") || !rec_set_text(r, R_ERROR, shown))
+    if (!rec_set_text(r, R_STATUS, "error") || !rec_set_text(r, R_ERROR, shown) ||
+        !rec_set_text(r, R_ERROR_KIND, error_kind_values[kind]))
         return false;
-    r->num[R_STATUS] = 1;
+    r->num[R_STATUS] = STATUS_ERROR;
+    r->num[R_ERROR_KIND] = kind;
     return true;
 }
 
@@ -306,6 +311,10 @@ int rec_diff(const struct rec *a, const struct rec *b)
 {
     for (int f = 0; f < R__COUNT; f++) {
         if (f == R_RULE_SET)
+            continue;
+        /* Columns added after a stored row was written are absent from it:
+         * not a difference. */
+        if (f >= R_ERROR_KIND && !a->present[f])
             continue;
         if (a->present[f] != b->present[f])
             return f;

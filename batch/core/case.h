@@ -169,6 +169,9 @@ enum rec_field {
     R_REVIEW_FLAGS,
     R_CITATIONS,
     R_RULE_SET,
+    /* added by schema 5 (case-interchange.md "Columns being added") */
+    R_ERROR_KIND,
+    R_LAW_VERSION,
     R__COUNT
 };
 
@@ -194,6 +197,9 @@ extern const struct field_def rec_fields[R__COUNT];
     X(KIND_EXEMPT, "exempt")
 #define DEFENDANT_KIND_LIST(X) X(DEFENDANT_PERSON, "person") X(DEFENDANT_UNIT, "unit")
 #define STATUS_LIST(X) X(STATUS_OK, "ok") X(STATUS_ERROR, "error")
+/* Why a case is an error: the law excludes it, its facts cannot be
+ * evaluated as given, or the rule set failed on it. */
+#define ERROR_KIND_LIST(X) X(ERROR_LEGAL, "legal") X(ERROR_DATA, "data") X(ERROR_RULE, "rule")
 
 #define CASE_ENUM_OFFENSE(e, code, article, name) e,
 #define CASE_ENUM_CODE(e, code) e,
@@ -201,6 +207,7 @@ enum offense { OFFENSE_LIST(CASE_ENUM_OFFENSE) OFFENSE__COUNT };
 enum penalty_kind { PENALTY_KIND_LIST(CASE_ENUM_CODE) KIND__COUNT };
 enum defendant_kind { DEFENDANT_KIND_LIST(CASE_ENUM_CODE) DEFENDANT__COUNT };
 enum rec_status { STATUS_LIST(CASE_ENUM_CODE) STATUS__COUNT };
+enum error_kind { ERROR_KIND_LIST(CASE_ENUM_CODE) ERROR_KIND__COUNT };
 #undef CASE_ENUM_OFFENSE
 #undef CASE_ENUM_CODE
 
@@ -212,6 +219,7 @@ extern const char *const offense_names[];
 extern const char *const defendant_kind_values[];
 extern const char *const penalty_kind_values[];
 extern const char *const status_values[];
+extern const char *const error_kind_values[];
 extern const char *const fine_rule_values[]; /* with_or_alone */
 
 /* Find a column by name; returns its index or -1. */
@@ -240,6 +248,8 @@ bool act_set_text(struct act *a, enum case_field f, const char *s);
 struct charge {
     int64_t id;        /* database id, 0 when not stored */
     int64_t facts_rev; /* bumped whenever one of its acts changes */
+    int64_t run_date;  /* the day of the run evaluating it (days since 1970-01-01): its trial
+                        * date when no conviction date is recorded; 0: none given */
     struct act *acts;  /* owned array of n_acts acts, ordered by act_no */
     size_t n_acts;
     size_t cap_acts;
@@ -265,11 +275,13 @@ void rec_set_num(struct rec *r, enum rec_field f, int64_t v);
  * or returned (any bytes): it is stored escaped, valid UTF-8 without
  * control characters, so that the database takes it and a terminal shows
  * it safely. False when out of memory (r then has no status). */
-bool rec_set_error(struct rec *r, const char *msg);
+bool rec_set_error(struct rec *r, enum error_kind kind, const char *msg);
 /* Field f of r as recommendations.csv text ("" when absent; amounts, kept
  * in fen, as yuan). */
 void rec_value_text(const struct rec *r, int f, char *buf, size_t len);
-/* The first field (rule_set aside) in which a and b differ, or -1. */
+/* The first field (rule_set aside) in which a and b differ, or -1. a is
+ * the reference (a stored row): a column added after it was written
+ * (error_kind, law_version) and absent from a is not compared. */
 int rec_diff(const struct rec *a, const struct rec *b);
 
 #endif

@@ -22,7 +22,7 @@ enum status recommend(struct rules *rules, const struct charge *c, struct rec *o
     if (rec_check(out, c->acts[0].num[F_DEFENDANT_KIND] == DEFENDANT_UNIT, msg, sizeof msg))
         return ST_OK;
     snprintf(full, sizeof full, "rule result breaks the contract: %s", msg);
-    if (!rec_set_error(out, full))
+    if (!rec_set_error(out, ERROR_RULE, full))
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
     return ST_OK;
 }

@@ -37,6 +37,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -469,6 +470,65 @@ struct dir_reader {
     const char *dir;
 };
 
+/* Is name a word of a '#' comment line of the MANIFEST (a module kept in
+ * the folder, switched off: "# bx2025.lua")? */
+static bool named_in_comment(const struct buf *manifest, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = manifest->data ? manifest->data : "", *end = p + manifest->len;
+
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *q = p;
+
+        if (!eol)
+            eol = end;
+        while (q < eol && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < eol && *q == '#') {
+            for (q++; q + n <= eol; q++)
+                if (memcmp(q, name, n) == 0 && (q == p || q[-1] == ' ' || q[-1] == '#') &&
+                    (q + n == eol || q[n] == ' ' || q[n] == '\r' || q[n] == '\t'))
+                    return true;
+        }
+        p = eol + 1;
+    }
+    return false;
+}
+
+/* A .lua file of the folder that MANIFEST neither lists nor names in a
+ * comment would be silently ignored: a maintainer who added a module and
+ * forgot its line would believe it runs. */
+static enum status check_unlisted(const struct rules *r, const struct buf *manifest,
+                                  const char *dir, struct err *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    enum status st = ST_OK;
+
+    if (!d)
+        return ST_OK; /* the files were read: nothing to add */
+    while (st == ST_OK && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        bool listed = false;
+
+        if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.')
+            continue;
+        for (int i = 1; i < r->nfiles && !listed; i++)
+            listed = strcmp(r->names[i], e->d_name) == 0;
+        if (listed || named_in_comment(manifest, e->d_name))
+            continue;
+        st = err_set(err, ST_ERULES, "%s/%s:1: not listed in MANIFEST, so it would not be loaded",
+                     dir, e->d_name);
+        err_hint(err,
+                 "List it in %s/MANIFEST (the order matters: after the files it uses), or name "
+                 "it in a '#' comment line there to keep it in the folder switched off.",
+                 dir);
+    }
+    closedir(d);
+    return st;
+}
+
 static enum status read_listed(void *ud, const char *name, struct err *err)
 {
     struct dir_reader *d = ud;
@@ -639,6 +699,8 @@ enum status rules_load(struct rules **out, const char *dir, const struct rules_l
         if ((st = manifest_each(&manifest, dir, read_listed, &d, &listed, err)) != ST_OK)
             goto done;
     }
+    if (listed > 0 && (st = check_unlisted(r, &manifest, dir, err)) != ST_OK)
+        goto done;
     st = load_kept(r, dir, dir, err);
 done:
     buf_fini(&manifest);
@@ -800,7 +862,7 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
     if (!sandbox_shared_check(L, msg, sizeof msg) && st == LUA_OK) {
         char full[600];
         snprintf(full, sizeof full, "rule error: %s", msg);
-        rec_set_error(out, full);
+        rec_set_error(out, ERROR_RULE, full);
         lua_settop(L, top);
     } else if (st != LUA_OK && r->sys_oom) {
         /* The machine, not the case: the run fails and a rerun evaluates
@@ -810,7 +872,7 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
     } else if (st != LUA_OK) {
         snprintf(msg, sizeof msg, "rule error: %s", r->msg);
-        rec_set_error(out, msg);
+        rec_set_error(out, ERROR_RULE, msg);
         lua_settop(L, top);
         lua_gc(L, LUA_GCCOLLECT); /* reclaim what a memory bomb left */
     } else {
@@ -827,12 +889,19 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         if (!a.ok) {
             char full[600];
             snprintf(full, sizeof full, "rule result malformed: %s", msg);
-            rec_set_error(out, full);
+            rec_set_error(out, ERROR_RULE, full);
         }
         lua_settop(L, top);
     }
     if (!out->present[R_STATUS])
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
+    /* An error the rules return is about the case (the law or its facts);
+     * one they do not classify is taken to be about the facts. */
+    if (out->num[R_STATUS] == STATUS_ERROR && !out->present[R_ERROR_KIND]) {
+        if (!rec_set_text(out, R_ERROR_KIND, error_kind_values[ERROR_DATA]))
+            return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
+        out->num[R_ERROR_KIND] = ERROR_DATA;
+    }
     if (!rec_set_text(out, R_RULE_SET, r->id) ||
         !rec_set_text(out, R_CASE_NO, c->acts[0].text[F_CASE_NO]) ||
         !rec_set_text(out, R_DEFENDANT_NO, c->acts[0].text[F_DEFENDANT_NO]) ||

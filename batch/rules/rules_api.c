@@ -97,7 +97,16 @@ void rules_api_push_case(lua_State *L, const struct charge *c)
 {
     const struct act *first = &c->acts[0];
 
-    lua_createtable(L, 0, 4); /* case */
+    lua_createtable(L, 0, 5); /* case */
+    if (c->run_date > 0) {
+        char day[16];
+
+        value_format(FT_DATE, c->run_date, day, sizeof day);
+        lua_pushstring(L, day);
+    } else {
+        lua_pushboolean(L, 0);
+    }
+    lua_setfield(L, -2, "run_date");
     lua_pushstring(L, first->text[F_CASE_NO]);
     lua_setfield(L, -2, "case_no");
     lua_pushstring(L, first->text[F_DEFENDANT_NO]);
@@ -464,8 +473,8 @@ bool rules_api_read_rec(lua_State *L, int idx, bool trace, struct rec *out, char
         snprintf(msg, len, "status 'error' needs an 'error' message");
         return false;
     }
-    if (out->num[R_STATUS] == STATUS_OK && out->present[R_ERROR]) {
-        snprintf(msg, len, "status 'ok' must not carry an 'error'");
+    if (out->num[R_STATUS] == STATUS_OK && (out->present[R_ERROR] || out->present[R_ERROR_KIND])) {
+        snprintf(msg, len, "status 'ok' must not carry an 'error' or an 'error_kind'");
         return false;
     }
     return true;

@@ -54,6 +54,12 @@ struct db {
     int64_t claim_after; /* claims resume after this id (see db_claim) */
 };
 
+/* The day a run (alias run) began, in days since 1970-01-01, on the courts'
+ * calendar (China Standard Time): the trial date of a charge whose
+ * conviction date is not recorded (legal-rules.md 6.3). The same
+ * expression for the run and for a replay, whatever the session's zone. */
+#define SQL_RUN_DATE "((run.started_at AT TIME ZONE 'Asia/Shanghai')::date - DATE '1970-01-01')"
+
 /* ----------------------------------------------------------------------
  * Helpers
  * ----------------------------------------------------------------------
@@ -330,7 +336,8 @@ static bool build_sql(struct db *db)
     db->sql_export_run = buf_take(&s);
     if (!buf_printf(&s,
                     "SELECT r.charge_id, r.facts_rev, r.run_id, r.trace::text,"
-                    " c.case_no, c.defendant_no, c.offense, %s"
+                    " c.case_no, c.defendant_no, c.offense, %s,"
+                    " (SELECT " SQL_RUN_DATE " FROM sentencer.run run WHERE run.id = r.run_id)"
                     " FROM sentencer.recommendation r"
                     " JOIN sentencer.charge c ON c.id = r.charge_id"
                     " WHERE c.case_no = $1 AND ($2::text IS NULL OR c.defendant_no = $2)"
@@ -904,6 +911,10 @@ fail:
 
 static const char *const sql_run_begin =
     "SELECT run_id, token FROM sentencer.run_begin($1, $2::integer, $3, $4::integer)";
+/* A statement of its own: the one that called run_begin() does not see the
+ * row it inserted. */
+static const char *const sql_run_date =
+    "SELECT " SQL_RUN_DATE " FROM sentencer.run run WHERE run.id = $1::bigint";
 static const char *const sql_register =
     "SELECT sentencer.rule_set_register($1, $2::text[], $3::bytea[], $4, $5::integer, "
     "$6::integer)";
@@ -969,6 +980,20 @@ enum status db_run_begin(struct db *db, const struct db_rule_set *rs, int worker
     run->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     snprintf(run->token, sizeof run->token, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
+    res = NULL;
+    {
+        char id[24];
+        const char *p[1] = {id};
+
+        snprintf(id, sizeof id, "%" PRId64, run->id);
+        if ((st = exec_query(db, sql_run_date, 1, p, &res, "recording the run", err)) != ST_OK) {
+            run->id = 0;
+            goto fail;
+        }
+        run->date = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+        PQclear(res);
+        res = NULL;
+    }
     if ((st = exec_command(db, "COMMIT", "recording the run", err)) != ST_OK) {
         run->id = 0;
         goto fail;
@@ -1199,6 +1224,8 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
     PQclear(claimed);
     PQclear(acts);
     buf_fini(&ids);
+    for (size_t i = 0; i < nc; i++)
+        cs[i].run_date = run->date; /* tried today when no conviction date is recorded */
     *charges = cs;
     *n = nc;
     return ST_OK;
@@ -1412,13 +1439,14 @@ enum status db_stored_recs(struct db *db, int64_t run_id, const char *case_no,
         v[i].run_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
         if (!PQgetisnull(res, i, 3) && !(v[i].rec.trace_json = strdup(PQgetvalue(res, i, 3))))
             st = err_set(err, ST_ENOMEM, "out of memory");
-        /* case_no, defendant_no, offense, then the rec_cols */
+        /* case_no, defendant_no, offense, then the rec_cols, then the run date */
         for (int f = 0; f < R__COUNT && st == ST_OK; f++) {
             int c = f == R_CASE_NO ? 4 : f == R_DEFENDANT_NO ? 5 : f == R_OFFENSE ? 6 : col++;
 
             st = set_from_db(&rec_fields[f], PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c),
                              &v[i].rec.present[f], &v[i].rec.num[f], &v[i].rec.text[f], err);
         }
+        v[i].run_date = strtoll(PQgetvalue(res, i, col), NULL, 10);
     }
     PQclear(res);
     if (st != ST_OK) {

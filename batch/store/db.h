@@ -92,6 +92,7 @@ enum status db_import_end(struct db *db, bool commit, struct db_import_stats *st
 struct db_run {
     int64_t id;
     char token[80];
+    int64_t date; /* the day it began (China Standard Time), days since 1970-01-01 */
 };
 
 /* The rule set a run evaluates with, as it is stored (sql/004: rule_set,
@@ -162,6 +163,7 @@ enum status db_each_rec(struct db *db, int64_t run_id, db_rec_fn fn, void *ud, s
  * stored (NULL since). */
 struct db_stored {
     int64_t charge_id, facts_rev, run_id;
+    int64_t run_date; /* the day its run began (struct db_run's date) */
     struct rec rec;
 };
 void db_stored_free(struct db_stored *s, size_t n);

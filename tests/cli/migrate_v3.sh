@@ -40,7 +40,7 @@ ok=$(q -c "SELECT count(*) FROM sentencer.recommendation WHERE status = 'ok'")
 [ "$recs" -ge 30 ] && [ "$traced" -eq "$ok" ] || fail "fixture: $recs recommendations, $traced traced"
 
 "$S" migrate 2>"$TMPDIR/migrate.log"
-grep -q '(1 migration applied)' "$TMPDIR/migrate.log" || { cat "$TMPDIR/migrate.log"; fail "migrate"; }
+grep -q '(2 migrations applied)' "$TMPDIR/migrate.log" || { cat "$TMPDIR/migrate.log"; fail "migrate"; }
 snapshot >"$TMPDIR/after.txt"
 diff "$TMPDIR/before.txt" "$TMPDIR/after.txt" >"$TMPDIR/diff.txt" ||
     { head -20 "$TMPDIR/diff.txt"; fail "the migration changed stored data"; }

@@ -39,7 +39,8 @@ header = ("case_no,defendant_no,offense,status,error,threshold_met,threshold_bas
           "recommended_months,range_low_months,range_high_months,suspension_allowed,"
           "recommended_suspended,probation_min_months,probation_max_months,"
           "recommended_fine_yuan,ban_eligible,ban_min_years,ban_max_years,"
-          "ban_recommended_years,injunction_eligible,review_flags,citations,rule_set").split(',')
+          "ban_recommended_years,injunction_eligible,review_flags,citations,rule_set,"
+          "error_kind,law_version").split(',')
 for path in (export, runfile):
     with open(path, newline='', encoding='utf-8') as f:
         r = csv.reader(f)

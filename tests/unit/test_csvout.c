@@ -198,10 +198,11 @@ static void csvout_writes_the_recommendations_header_in_contract_order(void **st
                     "recommended_months,range_low_months,range_high_months,suspension_allowed,"
                     "recommended_suspended,probation_min_months,probation_max_months,"
                     "recommended_fine_yuan,ban_eligible,ban_min_years,ban_max_years,"
-                    "ban_recommended_years,injunction_eligible,review_flags,citations,rule_set\n");
+                    "ban_recommended_years,injunction_eligible,review_flags,citations,rule_set,"
+                    "error_kind,law_version\n");
 }
 
-static void csvout_writes_a_recommendation_as_28_columns(void **state)
+static void csvout_writes_a_recommendation_as_30_columns(void **state)
 {
     struct fx *fx = *state;
     struct rec *r = &fx->rec;
@@ -228,6 +229,7 @@ static void csvout_writes_a_recommendation_as_28_columns(void **state)
     assert_true(rec_set_text(r, R_REVIEW_FLAGS, "assumed_facts"));
     assert_true(rec_set_text(r, R_CITATIONS, "CL:287-2,I2019:12")); /* a comma: quoted */
     assert_true(rec_set_text(r, R_RULE_SET, "sha256:0123abcd"));
+    assert_true(rec_set_text(r, R_LAW_VERSION, "CL2015;I2019;G2021"));
 
     open_writer(fx, false);
     assert_int_equal(csvout_rec(fx->w, r, &fx->err), ST_OK);
@@ -235,7 +237,8 @@ static void csvout_writes_a_recommendation_as_28_columns(void **state)
                         "(2021)京0105刑初123号,1,help_network_crime,ok,,true,"
                         "I2019:12.1;I2019:12.4,fixed_term;detention;surveillance,36,"
                         "with_or_alone,1000,fixed_term,10,8,12,true,false,,,5000.50,false,,,,"
-                        "false,assumed_facts,\"CL:287-2,I2019:12\",sha256:0123abcd\n");
+                        "false,assumed_facts,\"CL:287-2,I2019:12\",sha256:0123abcd,,"
+                        "CL2015;I2019;G2021\n");
 }
 
 static void csvout_writes_an_error_recommendation_with_only_the_error_filled(void **state)
@@ -248,10 +251,11 @@ static void csvout_writes_an_error_recommendation_with_only_the_error_filled(voi
     assert_true(rec_set_text(r, R_OFFENSE, "refuse_netsec_duty"));
     assert_true(rec_set_text(r, R_STATUS, "error"));
     assert_true(rec_set_text(r, R_ERROR, "rule art286_1.lua:12: attempt to index a nil value"));
+    assert_true(rec_set_text(r, R_ERROR_KIND, "rule"));
     open_writer(fx, false);
     assert_int_equal(csvout_rec(fx->w, r, &fx->err), ST_OK);
     assert_string_equal(finish(fx), "A,2,refuse_netsec_duty,error,rule art286_1.lua:12: "
-                                    "attempt to index a nil value,,,,,,,,,,,,,,,,,,,,,,,\n");
+                                    "attempt to index a nil value,,,,,,,,,,,,,,,,,,,,,,,,rule,\n");
 }
 
 /* libcsv reads the writer's output back into the same fields. */
@@ -431,7 +435,7 @@ int main(void)
         T(csvout_writes_typed_values_as_value_format_does),
         T(csvout_refuses_a_date_it_cannot_write),
         T(csvout_writes_the_recommendations_header_in_contract_order),
-        T(csvout_writes_a_recommendation_as_28_columns),
+        T(csvout_writes_a_recommendation_as_30_columns),
         T(csvout_writes_an_error_recommendation_with_only_the_error_filled),
         T(csvout_output_reads_back_into_the_same_fields),
         T(csvout_writes_output_larger_than_its_buffer),

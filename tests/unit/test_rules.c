@@ -142,7 +142,7 @@ static void assert_case_ok(struct fixture *f)
 }
 
 /* Expect the case to be an error whose message contains each needle, with
- * no result fields but the host's left over. */
+ * no result fields but the host's left over and an error_kind. */
 static void assert_case_error(struct fixture *f, ...)
 {
     va_list ap;
@@ -161,9 +161,10 @@ static void assert_case_error(struct fixture *f, ...)
             fail_msg("case error \"%s\" does not mention \"%s\"", msg, needle);
         }
     va_end(ap);
+    assert_true(f->rec.present[R_ERROR_KIND]);
     for (int i = 0; i < R__COUNT; i++)
-        if (i != R_STATUS && i != R_ERROR && i != R_CASE_NO && i != R_DEFENDANT_NO &&
-            i != R_OFFENSE && i != R_RULE_SET && f->rec.present[i])
+        if (i != R_STATUS && i != R_ERROR && i != R_ERROR_KIND && i != R_CASE_NO &&
+            i != R_DEFENDANT_NO && i != R_OFFENSE && i != R_RULE_SET && f->rec.present[i])
             fail_msg("error case keeps '%s'", rec_fields[i].name);
     assert_null(f->rec.trace_json);
 }
@@ -497,6 +498,33 @@ static void facts_arrive_typed_with_amounts_in_fen_and_unrecorded_ones_assumed(v
     assert_case_ok(f);
 }
 
+/* An error the rules return is the case's: its kind is theirs to say
+ * (legal or data), data when they do not; an ok result carries none. */
+static void an_error_the_rules_return_keeps_its_kind_or_is_a_data_error(void **state)
+{
+    struct fixture *f = *state;
+
+    one_file(f, OK_FN "function evaluate(c)\n"
+                      "  local n = c.acts[1].helped_parties\n"
+                      "  if n == 0 then return {status = 'error', error = 'too old', "
+                      "error_kind = 'legal'} end\n"
+                      "  if n == 1 then return {status = 'error', error = 'no date'} end\n"
+                      "  return ok{error_kind = 'data'}\n"
+                      "end\n");
+    load_ok(f);
+    eval(f);
+    assert_case_error(f, "too old", NULL);
+    assert_string_equal(f->rec.text[R_ERROR_KIND], "legal");
+    set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
+    eval(f);
+    assert_case_error(f, "no date", NULL);
+    assert_string_equal(f->rec.text[R_ERROR_KIND], "data");
+    set_num(&f->c.acts[0], F_HELPED_PARTIES, 2);
+    eval(f);
+    assert_case_error(f, "must not carry an 'error' or an 'error_kind'", NULL);
+    assert_string_equal(f->rec.text[R_ERROR_KIND], "rule");
+}
+
 static void reading_an_unknown_fact_is_a_case_error_naming_file_and_line(void **state)
 {
     struct fixture *f = *state;
@@ -512,6 +540,7 @@ static void reading_an_unknown_fact_is_a_case_error_naming_file_and_line(void **
     load_ok(f);
     eval(f);
     assert_case_error(f, "rules.lua:4:", "unknown fact 'helped_partys'", NULL);
+    assert_string_equal(f->rec.text[R_ERROR_KIND], "rule");
     set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
     eval(f);
     assert_case_error(f, "rules.lua:5:", "unknown fact 'actual_months'", NULL);
@@ -560,6 +589,23 @@ static void a_manifest_naming_a_missing_file_fails(void **state)
     put(f, "MANIFEST", "rules.lua\nmissing.lua\n");
     put(f, "rules.lua", OK_FN "function evaluate(c) return ok() end\n");
     load_fails(f, "missing.lua", NULL);
+}
+
+/* A rule file the MANIFEST does not list would be silently ignored: the
+ * load fails naming it, unless a comment line names it (a module kept in
+ * the folder, switched off). */
+static void a_rule_file_missing_from_the_manifest_fails_unless_switched_off(void **state)
+{
+    struct fixture *f = *state;
+
+    put(f, "MANIFEST", "rules.lua\n");
+    put(f, "rules.lua", OK_FN "function evaluate(c) return ok() end\n");
+    put(f, "extra.lua", "-- a module someone forgot to list\n");
+    load_fails(f, "extra.lua:1: not listed in MANIFEST", NULL);
+    put(f, "MANIFEST", "rules.lua\n# extra.lua (switched off until its source is verified)\n");
+    load_ok(f);
+    put(f, "MANIFEST", "rules.lua\n# extra.luac\n");
+    load_fails(f, "extra.lua:1:", NULL);
 }
 
 static void a_manifest_reaching_outside_the_folder_fails(void **state)
@@ -1421,9 +1467,11 @@ int main(void)
         T(a_trace_that_cannot_be_stored_makes_the_case_an_error),
         T(facts_arrive_typed_with_amounts_in_fen_and_unrecorded_ones_assumed),
         T(reading_an_unknown_fact_is_a_case_error_naming_file_and_line),
+        T(an_error_the_rules_return_keeps_its_kind_or_is_a_data_error),
         T(a_syntax_error_fails_the_load_naming_file_and_line),
         T(a_runtime_error_while_loading_fails_the_load_naming_file_and_line),
         T(a_manifest_naming_a_missing_file_fails),
+        T(a_rule_file_missing_from_the_manifest_fails_unless_switched_off),
         T(a_manifest_reaching_outside_the_folder_fails),
         T(an_empty_or_missing_manifest_fails),
         T(a_rule_set_without_evaluate_fails),

@@ -1,0 +1,184 @@
+--[[---------------------------------------------------------------------------
+ law.lua
+     The law in time (legal-rules 6.3): which sources apply to a case, and
+     from when.
+
+ Two kinds of sources, keyed on different dates:
+   act    the Criminal Law and the judicial interpretation, by the date of
+          the (latest included) act. They change only by amendment, and each
+          state of them is a version: LAW.versions, oldest first. Where the
+          version at the act and the one at trial differ, the one at the act
+          applies unless the one at trial is lighter (CL:12; TEMP-JI rule 3):
+          evaluate.lua judges the case under both and keeps the lighter.
+   trial  opinions, minutes and sentencing guidelines, by the conviction
+          date (the run's date when none is recorded): courts apply them to
+          cases tried after they were issued. A test of such a source is not
+          evaluated for a case tried before (common.run_tests says so in the
+          trace).
+ A citation id names its source by the part before ':' (TF2021:9.1 ->
+ TF2021). Every citation id the rules use must belong to a source here.
+
+ A version may change the threshold groups of PARAMS (netsec, illegal_use,
+ helping), by LAW.amend in a file listed after this one and before the
+ offense files: those build their tests once per version. The statutory
+ ranges are not versioned here: the program checks every recommendation
+ against them (rec_check.c).
+
+ Globals defined: LAW.
+
+ lua-rules/law.lua
+-----------------------------------------------------------------------------]]
+
+LAW = {}
+
+-- Sources by id. from: the first date (act or trial, per key) the source
+-- applies to; to: the last, nil while in force; offenses: only these
+-- offenses (nil: all three).
+LAW.sources = {
+    -- LAW: Criminal Law Amendment IX (items 28, 29, 52) created Arts. 286-1,
+    -- 287-1 and 287-2 from 2015-11-01; their text has not changed since
+    -- (legal-rules 6.3). Acts before are screened out (measures.screen_act).
+    CL = { key = "act", from = PARAMS.temporal.am9_effective,
+           title = "中华人民共和国刑法 (as amended by Amendment IX)" },
+    -- LAW: I2019 (法释〔2019〕15号) took effect 2019-11-01 and, there being
+    -- no earlier interpretation on these thresholds, applies to pending
+    -- cases of acts from 2015-11-01 (TEMP-JI rule 2): keyed on the act from
+    -- the day the articles exist; acts before its effective date are
+    -- flagged pre_interpretation_conduct.
+    I2019 = { key = "act", from = PARAMS.temporal.am9_effective,
+              title = "最高人民法院 最高人民检察院关于办理非法利用信息网络、帮助信息网络犯罪"
+                  .. "活动等刑事案件适用法律若干问题的解释 (法释〔2019〕15号)" },
+    -- LAW: the 2000 provisions on property penalties (fine floor); in force
+    -- long before the three articles existed.
+    P2000 = { key = "act", from = "2000-12-19",
+              title = "最高人民法院关于适用财产刑若干问题的规定 (法释〔2000〕45号)" },
+    -- TF-OP2 (法发〔2021〕22号), issued 2021-06-17 (legal-rules.md gives
+    -- "June 2021"; the day is the document's date, UNVERIFIED there):
+    -- the card tests TF2021:9.1 and 9.2, for cases tried from that day.
+    TF2021 = { key = "trial", from = "2021-06-17", offenses = { help_network_crime = true },
+               title = "关于办理电信网络诈骗等刑事案件适用法律若干问题的意见（二） "
+                   .. "(法发〔2021〕22号)" },
+    -- DK2022 minutes (secondary source; legal-rules.md gives the year, the
+    -- day is UNVERIFIED): the review flag card_inflow_rule.
+    DK2022 = { key = "trial", from = "2022-03-22", offenses = { help_network_crime = true },
+               title = "关于“断卡”行动中有关法律适用问题的会议纪要 (2022)" },
+    -- LAW: the 2021 sentencing guideline applies to cases tried from
+    -- 2021-07-01 (legal-rules 6.3, 6.4).
+    G2021 = { key = "trial", from = "2021-07-01",
+              title = "最高人民法院 最高人民检察院关于常见犯罪的量刑指导意见（试行）(2021)" },
+    -- LAW: the 2024 guideline (II) extends the method to Art. 287-2 for
+    -- cases tried from 2024-07-01; its numbers are UNVERIFIED (legal-rules
+    -- 6.4, 9 item 1): the calibrated parameters stand for them.
+    G2024 = { key = "trial", from = "2024-07-01", offenses = { help_network_crime = true },
+              title = "关于常见犯罪的量刑指导意见（二）（试行）(2024)" },
+}
+
+-- The act-keyed versions, oldest first: the statute and interpretation as
+-- they stood from `from`. P is PARAMS as that version reads it.
+LAW.versions = {
+    { id = "CL2015;I2019", from = PARAMS.temporal.am9_effective, P = PARAMS,
+      title = "Criminal Law Arts. 286-1, 287-1, 287-2 (Amendment IX) and I2019" },
+}
+
+-- The threshold groups a version may change.
+local VERSIONED = { netsec = true, illegal_use = true, helping = true }
+
+local function copy(t)
+    local c = {}
+    for k, v in pairs(t) do
+        c[k] = type(v) == "table" and copy(v) or v
+    end
+    return c
+end
+
+-- Add a version of the statute or interpretation: id (for law_version),
+-- from (act date it applies from), title, patch = { group = { name =
+-- value, ... } } over the version before it. Call at load time only.
+function LAW.amend(a)
+    local last = LAW.versions[#LAW.versions]
+    if type(a.id) ~= "string" or type(a.from) ~= "string" or a.from <= last.from then
+        error("LAW.amend: give an id and a from date after " .. last.from, 2)
+    end
+    local P = copy(last.P)
+    for group, values in pairs(a.patch or {}) do
+        if not VERSIONED[group] then
+            error("LAW.amend: " .. group .. " is not a threshold group (netsec, illegal_use, "
+                  .. "helping)", 2)
+        end
+        for name, v in pairs(values) do
+            if P[group][name] == nil then
+                error("LAW.amend: PARAMS." .. group .. "." .. name .. " does not exist", 2)
+            end
+            P[group][name] = v
+        end
+    end
+    LAW.versions[#LAW.versions + 1] = { id = a.id, from = a.from, P = P, title = a.title }
+end
+
+-- Build something (an offense's tests) once per version: returns
+-- { [version id] = build(P) }.
+function LAW.each_version(build)
+    local by = {}
+    for i = 1, #LAW.versions do
+        local v = LAW.versions[i]
+        by[v.id] = build(v.P)
+    end
+    return by
+end
+
+-- The version in force on date d (acts before the first get the first:
+-- the screens have already refused them).
+function LAW.version_at(d)
+    local vs = LAW.versions
+    for i = #vs, 1, -1 do
+        if d >= vs[i].from then return vs[i] end
+    end
+    return vs[1]
+end
+
+-- The part of a citation id before ':' (its source).
+function LAW.source_of(cite)
+    local i = cite:find(":", 1, true)
+    return i and cite:sub(1, i - 1) or cite
+end
+
+-- Trial-keyed sources, in the order law_version lists them.
+local TRIAL_ORDER = { "TF2021", "DK2022", "G2021", "G2024" }
+
+-- The law of one case: its dates, the trial-keyed sources in force for its
+-- offense, and the act-keyed versions at the act and at trial.
+function LAW.for_case(offense, act_date, trial_date)
+    local law = { offense = offense, act_date = act_date, trial_date = trial_date,
+                  in_force = {}, trial_sources = {} }
+    for id, s in pairs(LAW.sources) do
+        local date = s.key == "act" and act_date or trial_date
+        local applies = date >= s.from and (s.to == nil or date <= s.to)
+            and (s.offenses == nil or s.offenses[offense])
+        law.in_force[id] = applies and true or false
+    end
+    for i = 1, #TRIAL_ORDER do
+        local id = TRIAL_ORDER[i]
+        if law.in_force[id] then law.trial_sources[#law.trial_sources + 1] = id end
+    end
+    law.at_act = LAW.version_at(act_date)
+    law.at_trial = LAW.version_at(trial_date)
+    return law
+end
+
+-- "CL2015;I2019;TF2021;G2021": the version applied and the trial-keyed
+-- sources in force.
+function LAW.version_text(law, version)
+    local parts = { version.id }
+    for i = 1, #law.trial_sources do parts[#parts + 1] = law.trial_sources[i] end
+    return table.concat(parts, ";")
+end
+
+-- Why a trial-keyed source's test is not evaluated (trace note).
+function LAW.not_in_force_note(law, source)
+    local s = LAW.sources[source]
+    if s.offenses and not s.offenses[law.offense or ""] and law.trial_date >= s.from then
+        return source .. " does not apply to this offense"
+    end
+    return ("%s applies to cases tried from %s; this case was tried on %s")
+        :format(source, s.from, law.trial_date)
+end
