@@ -50,7 +50,8 @@ end
 local MAXINT = math.maxinteger
 
 -- An error about the facts (error_kind data), not about the rules: raised
--- as a table that evaluate() turns into the case's error result.
+-- as a table that the program makes the case's error, of kind data, with
+-- this message.
 function common.data_error(msg)
     error({ data_error = msg }, 0)
 end

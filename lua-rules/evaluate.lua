@@ -297,8 +297,10 @@ local function trial_date(case, acts)
 end
 
 -- explain: build the trace (the nightly run asks for none; `explain`
--- replays a case with one). The result must not depend on it.
-local function evaluate_case(case, explain)
+-- replays a case with one). The result must not depend on it. An error
+-- about the facts (common.data_error, a sum too large to compute) stops
+-- the evaluation; the program makes it the case's error, kind data.
+function evaluate(case, explain)
     local off = OFFENSES[case.offense]
     if off == nil then return err("unknown offense '" .. tostring(case.offense) .. "'", "data") end
     local acts = case.acts
@@ -348,11 +350,3 @@ local function evaluate_case(case, explain)
     return common.finish(res)
 end
 
--- An error about the facts raised anywhere (common.data_error) is the
--- case's error of kind data; any other error is the rule set's.
-function evaluate(case, explain)
-    local ok, res = pcall(evaluate_case, case, explain)
-    if ok then return res end
-    if type(res) == "table" and res.data_error then return err(res.data_error, "data") end
-    error(res, 0)
-end

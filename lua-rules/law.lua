@@ -69,7 +69,10 @@ LAW.sources = {
     -- LAW: the 2024 guideline (II) extends the method to Art. 287-2 for
     -- cases tried from 2024-07-01; its numbers are UNVERIFIED (legal-rules
     -- 6.4, 9 item 1): the calibrated parameters stand for them.
-    G2024 = { key = "trial", from = "2024-07-01", offenses = { help_network_crime = true },
+    -- Its trial ran to 2025-06-30; whether it was extended is UNVERIFIED,
+    -- so it stays in force (to = nil) until the text says otherwise.
+    G2024 = { key = "trial", from = "2024-07-01", to = nil,
+              offenses = { help_network_crime = true },
               title = "关于常见犯罪的量刑指导意见（二）（试行）(2024)" },
 }
 
@@ -91,10 +94,18 @@ local function copy(t)
     return c
 end
 
+-- The arguments of LAW.amend and their types.
+local AMEND_ARGS = { id = "string", from = "string", title = "string", patch = "table" }
+
 -- Add a version of the statute or interpretation: id (for law_version),
 -- from (act date it applies from), title, patch = { group = { name =
 -- value, ... } } over the version before it. Call at load time only.
 function LAW.amend(a)
+    for k, v in pairs(a) do
+        if AMEND_ARGS[k] == nil or type(v) ~= AMEND_ARGS[k] then
+            error("LAW.amend: unknown argument or wrong type: " .. tostring(k), 2)
+        end
+    end
     local last = LAW.versions[#LAW.versions]
     if type(a.id) ~= "string" or type(a.from) ~= "string" or a.from <= last.from then
         error("LAW.amend: give an id and a from date after " .. last.from, 2)

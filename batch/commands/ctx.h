@@ -30,6 +30,9 @@ struct options {
     bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
     int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
     bool verbose;          /* --verbose: rules' log() output, progress */
+    const char *offense;   /* --offense CODE (diff) */
+    const char *court;     /* --court CODE (diff) */
+    const char *since;     /* --since YYYY-MM-DD (diff) */
     char **args;           /* positional arguments after the command */
     int nargs;
 };
@@ -51,5 +54,6 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err);
 enum status cmd_explain(struct ctx *ctx, struct err *err);
 enum status cmd_status(struct ctx *ctx, struct err *err);
 enum status cmd_outputs(struct ctx *ctx, struct err *err);
+enum status cmd_diff(struct ctx *ctx, struct err *err);
 
 #endif

@@ -53,6 +53,9 @@ static const struct command commands[] = {
      "explain [--run N] [--format text|json] [--case-time MS] CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "l", "status [--limit N]"},
     {"outputs", cmd_outputs, 0, 0, "Roxm", "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
+    {"diff", cmd_diff, 0, 0, "rtoOCsxTw",
+     "diff --rules DIR [--tests DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
+     "                [--out DIR] [--workers N] [--excel] [--case-time MS]"},
     {NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -129,6 +132,9 @@ int main(int argc, char **argv)
         {"statement-timeout", required_argument, NULL, 'S'},
         {"label", required_argument, NULL, 'N'},
         {"format", required_argument, NULL, 'F'},
+        {"offense", required_argument, NULL, 'O'},
+        {"court", required_argument, NULL, 'C'},
+        {"since", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -237,6 +243,34 @@ int main(int argc, char **argv)
             }
             ctx.opt.json = strcmp(optarg, "json") == 0;
             break;
+        case 'O':
+            if (enum_find(offense_values, optarg) < 0) {
+                log_error("--offense must be one of refuse_netsec_duty, illegal_use_network, "
+                          "help_network_crime, not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.offense = optarg;
+            break;
+        case 'C':
+            if (!*optarg || strlen(optarg) > 200 || !utf8_valid(optarg, strlen(optarg)) ||
+                text_has_hidden(optarg, strlen(optarg))) {
+                log_error("--court must be a court code (1 to 200 bytes of UTF-8 text)");
+                return EXIT_USAGE;
+            }
+            ctx.opt.court = optarg;
+            break;
+        case 's': {
+            char why[160];
+            int64_t day;
+
+            if (!value_parse(&case_fields[F_CONVICTION_DATE], optarg, &day, why, sizeof why)) {
+                log_error("--since must be a date: %s", why);
+                return EXIT_USAGE;
+            }
+            ctx.opt.since = optarg;
+            break;
+        }
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
         }

@@ -403,15 +403,22 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct progress progress;
     enum status st;
     int reaped;
-    long passed = 0, failed = 0;
+    long findings = 0, passed = 0, failed = 0;
     int64_t current = 0;
     bool idle = false;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
-    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &lim, stderr, &rules, &passed,
-                              &failed, err)) != ST_OK)
+    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &lim, stderr, &rules,
+                              &findings, &passed, &failed, err)) != ST_OK)
         return st;
+    if (findings > 0) {
+        st = err_set(err, ST_ERULES,
+                     "the rule set has %ld finding%s of its static checks; nothing was written",
+                     findings, findings == 1 ? "" : "s");
+        err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
+        goto done;
+    }
     if (failed > 0) {
         st = err_set(err, ST_ERULES,
                      "the rule set fails %ld of its %ld golden tests; nothing was written", failed,

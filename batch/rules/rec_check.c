@@ -37,6 +37,47 @@ static bool has(const struct rec *r, enum rec_field f)
     return r->present[f] && (!r->text[f] || r->text[f][0]);
 }
 
+/* Is id among the ';'-separated citations? */
+static bool cites(const struct rec *r, const char *id)
+{
+    const char *p = r->present[R_CITATIONS] ? r->text[R_CITATIONS] : NULL;
+    size_t n = strlen(id);
+
+    while (p && *p) {
+        const char *e = strchr(p, ';');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+
+        if (k == n && memcmp(p, id, n) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+/* The provisions a result must cite for what it says (legal-rules.md 8.1):
+ * its article; the fine provisions with a fine (I2019:18) and its floor
+ * (P2000:2); the suspension provisions with a suspended sentence (CL:72,
+ * and CL:73 for the probation); CL:37-1 with an eligible ban. */
+static bool check_citations(const struct rec *r, char *msg, size_t len)
+{
+    const char *art = offense_articles[r->num[R_OFFENSE]];
+    char id[32];
+
+    /* "Art. 287-2" -> "CL:287-2" */
+    snprintf(id, sizeof id, "CL:%s", strncmp(art, "Art. ", 5) == 0 ? art + 5 : art);
+    if (!cites(r, id))
+        return fail(msg, len, "citations must name the offense's article %s", id);
+    if (r->present[R_RECOMMENDED_FINE_YUAN] && !cites(r, "I2019:18"))
+        return fail(msg, len, "a fine must cite its provision I2019:18");
+    if (r->present[R_FINE_MIN_YUAN] && !cites(r, "P2000:2"))
+        return fail(msg, len, "fine_min_yuan must cite its provision P2000:2");
+    if (yes(r, R_RECOMMENDED_SUSPENDED) && (!cites(r, "CL:72") || !cites(r, "CL:73")))
+        return fail(msg, len, "a suspended sentence must cite CL:72 and its probation CL:73");
+    if (yes(r, R_BAN_ELIGIBLE) && !cites(r, "CL:37-1"))
+        return fail(msg, len, "an eligible occupational ban must cite CL:37-1");
+    return true;
+}
+
 bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
 {
     /* Statutory range of each principal penalty, in months. */
@@ -145,5 +186,5 @@ bool rec_check(const struct rec *r, bool unit, char *msg, size_t len)
         return fail(msg, len, "fine_min_yuan must be 1000 (500 for a minor) for a person");
     if (unit && r->present[R_FINE_MIN_YUAN])
         return fail(msg, len, "fine_min_yuan must be empty for a unit (not asserted)");
-    return true;
+    return check_citations(r, msg, len);
 }

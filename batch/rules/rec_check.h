@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  * rec_check.h
  *     The invariants every recommendation must satisfy whatever the rules
- *     say (case-interchange.md section 2; CL 37-1, 38, 42, 45, 72, 73):
- *     the host's second line of defence against a rule mistake.
+ *     say (case-interchange.md section 2; CL 37-1, 38, 42, 45, 72, 73),
+ *     and the provisions it must cite for what it says (legal-rules.md
+ *     8.1): the host's second line of defence against a rule mistake.
  *
  * batch/rules/rec_check.h
  *-------------------------------------------------------------------------

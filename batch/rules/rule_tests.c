@@ -17,6 +17,7 @@
 #include "csvtable.h"
 #include "log.h"
 #include "recommend.h"
+#include "rule_lint.h"
 #include "value.h"
 
 #include <dirent.h>
@@ -140,6 +141,24 @@ static void list_match(const char *a, const char *b, int *in, int *items)
             (*items)++;
             *in += list_has(b, p, n);
         }
+        p = e ? e + 1 : NULL;
+    }
+}
+
+/* The items of a that are (in true) or are not (in false) in b, as
+ * "'X', 'Y'" into out. */
+static void list_items(const char *a, const char *b, bool in, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (const char *p = a; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (n > 0 && list_has(b, p, n) == in && used < len)
+            used +=
+                (size_t)snprintf(out + used, len - used, "%s'%.*s'", used ? ", " : "", (int)n, p);
         p = e ? e + 1 : NULL;
     }
 }
@@ -316,6 +335,15 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
             continue;
         }
         seen[ci] = true;
+        /* where the row comes from: its note and the input line */
+        char ctx[700];
+        {
+            int nc = csvtable_col(t, "note");
+            const char *note = nc >= 0 ? t->cells[row * t->ncols + nc] : "";
+
+            snprintf(ctx, sizeof ctx, " [cases.csv:%ld%s%s]", charges[ci].acts[0].line,
+                     note[0] ? "; " : "", note);
+        }
         for (int c = 0; c < t->ncols; c++) {
             const char *name = t->names[c], *want = t->cells[row * t->ncols + c];
             char base[128], got[1024];
@@ -332,22 +360,37 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 f = rec_field_find(base);
                 rec_value_text(&recs[ci], f, got, sizeof got);
                 if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
-                    fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected %s '%s', got '%s'\n",
-                            exp_path, t->lines[row], key[0], key[1], key[2], base,
-                            include ? "to include" : "to exclude", want, got);
+                    char items[512];
+
+                    list_items(want, got, !include, items, sizeof items);
+                    fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: %s %s (got '%s')%s\n", exp_path,
+                            t->lines[row], key[0], key[1], key[2], base,
+                            include ? "missing" : "present but excluded:", items, got, ctx);
                     ok = false;
                 }
                 continue;
             }
             f = rec_field_find(name);
             if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
-                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s\n", exp_path,
-                        t->lines[row], key[0], key[1], key[2], name, want, got,
+                char diff[1100] = "";
+
+                /* a list: only what is missing or extra */
+                if (rec_fields[f].type == FT_LIST && want[0] && got[0]) {
+                    char miss[512], extra[512];
+
+                    list_items(want, got, false, miss, sizeof miss);
+                    list_items(got, want, false, extra, sizeof extra);
+                    snprintf(diff, sizeof diff, " (%s%s%s%s%s)", miss[0] ? "missing " : "", miss,
+                             miss[0] && extra[0] ? "; " : "", extra[0] ? "extra " : "", extra);
+                }
+                fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: expected '%s', got '%s'%s%s%s%s\n",
+                        exp_path, t->lines[row], key[0], key[1], key[2], name, want, got, diff,
                         recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR ? " -- case error: "
                                                                                : "",
                         recs[ci].num[R_STATUS] == STATUS_ERROR && f != R_ERROR
                             ? recs[ci].text[R_ERROR]
-                            : "");
+                            : "",
+                        ctx);
                 ok = false;
             }
         }
@@ -391,9 +434,32 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
     size_t nt = 0, cap = 0;
     enum status st = ST_OK;
 
+    {
+        /* a topic folder itself: just that topic */
+        char path[4096];
+        struct stat sb;
+
+        snprintf(path, sizeof path, "%s/cases.csv", tests_dir);
+        if (stat(path, &sb) == 0) {
+            struct err terr;
+
+            err_clear(&terr);
+            rules_set_traceback(rules, true);
+            if (check_topic(rules, tests_dir, &tally, &terr) != ST_OK) {
+                fprintf(out, "%s: %s%s%s\n", tests_dir, terr.msg, terr.detail[0] ? ": " : "",
+                        terr.detail);
+                tally.failed++;
+            }
+            rules_set_traceback(rules, false);
+            *passed = tally.passed;
+            *failed = tally.failed;
+            return ST_OK;
+        }
+    }
     if (!(d = opendir(tests_dir))) {
         st = err_set(err, ST_ERULES, "could not open the rule tests folder \"%s\"", tests_dir);
-        err_hint(err, "Give the folder of golden rule tests with --tests DIR.");
+        err_hint(err, "Give the folder of golden rule tests with --tests DIR (all topics) or "
+                      "--tests DIR/TOPIC (one).");
         return st;
     }
     while ((e = readdir(d)) != NULL) {
@@ -422,6 +488,7 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
     }
     if (nt > 1)
         qsort(topics, nt, sizeof *topics, name_cmp);
+    rules_set_traceback(rules, true);
     for (size_t i = 0; i < nt; i++) {
         char dir[4096];
         struct err terr;
@@ -438,6 +505,7 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
         err_hint(err, "Each test folder needs cases.csv and expected.csv.");
     }
 done:
+    rules_set_traceback(rules, false);
     closedir(d);
     for (size_t i = 0; i < nt; i++)
         free(topics[i]);
@@ -449,14 +517,16 @@ done:
 
 enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
                             const struct rules_limits *lim, FILE *out, struct rules **rules,
-                            long *passed, long *failed, struct err *err)
+                            long *findings, long *passed, long *failed, struct err *err)
 {
     enum status st;
 
-    *passed = *failed = 0;
+    *passed = *failed = *findings = 0;
     if ((st = rules_load(rules, rules_dir, lim, err)) != ST_OK)
         return st;
-    if ((st = rule_tests_run(*rules, tests_dir, out, passed, failed, err)) != ST_OK) {
+    /* The static checks first: they cover what no golden row reaches. */
+    if ((st = rule_lint(*rules, rules_dir, out, findings, err)) != ST_OK ||
+        (st = rule_tests_run(*rules, tests_dir, out, passed, failed, err)) != ST_OK) {
         rules_free(*rules);
         *rules = NULL;
     }

@@ -23,11 +23,12 @@
 enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
                            long *failed, struct err *err);
 
-/* Load the rule set of rules_dir (rules_load) and run its tests: what
+/* Load the rule set of rules_dir (rules_load), check it (rule_lint.c:
+ * each finding on out, counted in *findings) and run its tests: what
  * check-rules does, and run before it writes anything. *rules: the loaded
  * engine (free with rules_free), NULL on failure. */
 enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
                             const struct rules_limits *lim, FILE *out, struct rules **rules,
-                            long *passed, long *failed, struct err *err);
+                            long *findings, long *passed, long *failed, struct err *err);
 
 #endif

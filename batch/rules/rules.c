@@ -79,6 +79,8 @@ struct rules {
     char mem_where[128];  /* "file:line: " of the rule line whose allocation was refused */
     char time_where[128]; /* "file:line: " where the clock stopped the rules */
     bool sys_oom;         /* the C allocator said no: the machine, not the rules */
+    bool traceback;       /* messages name the rule lines that called (check-rules) */
+    bool data_error;      /* the last error was common.data_error's: about the facts */
     char msg[600];        /* the message of the last failed protected call */
 };
 
@@ -250,6 +252,20 @@ static int msgh(lua_State *L)
 {
     lua_Debug ar;
 
+    /* common.data_error raises { data_error = message }: an error about
+     * the facts (error_kind data), with its message as it stands. */
+    if (lua_type(L, 1) == LUA_TTABLE) {
+        sandbox_contents(L, 1);
+        lua_pushliteral(L, "data_error");
+        lua_rawget(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            (*(struct rules **)lua_getextraspace(L))->data_error = true;
+            lua_replace(L, 1);
+            lua_settop(L, 1);
+            return 1;
+        }
+        lua_pop(L, 1);
+    }
     if (!lua_isstring(L, 1)) {
         const char *s = luaL_tolstring(L, 1, NULL);
         lua_pushfstring(L, "(error object is a %s value: %s)", luaL_typename(L, 1), s);
@@ -269,6 +285,34 @@ static int msgh(lua_State *L)
     return 1;
 }
 
+/* Message handler of check-rules: the message and the rule lines that led
+ * to it, innermost first ("...; called from art287_2.lua:151 <-
+ * evaluate.lua:203"), so that an error in a helper names the rule that
+ * called it. Not for the run: a stored message stays the same whatever
+ * the program's version. */
+static int msgh_traceback(lua_State *L)
+{
+    char where[512];
+    size_t used = 0;
+    int shown = 0;
+    lua_Debug ar;
+
+    msgh(L);
+    where[0] = '\0';
+    for (int level = 1; lua_getstack(L, level, &ar) && shown < 5; level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
+            continue;
+        if (shown++ == 0)
+            continue; /* where it was raised: the message says so */
+        if (used < sizeof where)
+            used += (size_t)snprintf(where + used, sizeof where - used, "%s%s:%d",
+                                     used ? " <- " : "", ar.short_src, ar.currentline);
+    }
+    if (where[0])
+        lua_pushfstring(L, "%s; called from %s", lua_tostring(L, -1), where);
+    return 1;
+}
+
 /* Call the function below nargs arguments on the stack under the budgets
  * (factor times a case's). [-(nargs+1), +(nres or 0)] Returns the
  * lua_pcall status; on failure the message is in r->msg (copied without
@@ -281,10 +325,11 @@ static int protected_call(struct rules *r, int nargs, int nres, int factor)
     int st;
     bool expired;
 
-    lua_pushcfunction(L, msgh);
+    lua_pushcfunction(L, r->traceback ? msgh_traceback : msgh);
     lua_insert(L, base); /* put it under function and args */
     r->mem_where[0] = '\0';
     r->sys_oom = false;
+    r->data_error = false;
     budget_start(r, factor);
     st = lua_pcall(L, nargs, nres, base);
     expired = budget_stop(r);
@@ -666,6 +711,7 @@ static enum status engine_new(struct rules **out, const struct rules_limits *lim
         err_set(err, ST_ENOMEM, "could not create the Lua state");
         return ST_ENOMEM;
     }
+    *(struct rules **)lua_getextraspace(r->L) = r; /* for the message handler */
     *out = r;
     if (!timer_ready(r)) {
         err_set(err, ST_EIO, "could not start the clock of the rules: %s", strerror(errno));
@@ -788,6 +834,71 @@ const char *rules_file(const struct rules *r, int i, const char **data, size_t *
     return r->names[i];
 }
 
+struct param_walk {
+    rules_param_fn fn;
+    void *ud;
+    char path[512];
+};
+
+/* Walk the table at the top of the stack, its path in w->path. */
+static void walk_params(lua_State *L, struct param_walk *w, int depth)
+{
+    size_t len = strlen(w->path);
+
+    if (depth > 8)
+        return;
+    sandbox_contents(L, -1);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) { /* table, key, value */
+        char key[128];
+
+        if (lua_type(L, -2) == LUA_TSTRING)
+            snprintf(key, sizeof key, "%s", lua_tostring(L, -2));
+        else if (lua_isinteger(L, -2))
+            snprintf(key, sizeof key, "%lld", (long long)lua_tointeger(L, -2));
+        else
+            key[0] = '\0';
+        if (key[0]) {
+            snprintf(w->path + len, sizeof w->path - len, "%s%s", len ? "." : "", key);
+            if (lua_type(L, -1) == LUA_TNUMBER)
+                w->fn(w->ud, w->path, lua_tonumber(L, -1));
+            else if (lua_type(L, -1) == LUA_TTABLE)
+                walk_params(L, w, depth + 1);
+            w->path[len] = '\0';
+        }
+        lua_pop(L, 1); /* keep the key */
+    }
+}
+
+static int each_param_cb(lua_State *L)
+{
+    struct param_walk *w = lua_touserdata(L, 2);
+
+    lua_settop(L, 1); /* env */
+    sandbox_contents(L, 1);
+    lua_pushliteral(L, "PARAMS");
+    lua_rawget(L, 1);
+    if (lua_type(L, -1) == LUA_TTABLE)
+        walk_params(L, w, 0);
+    return 0;
+}
+
+enum status rules_each_param(struct rules *r, rules_param_fn fn, void *ud, struct err *err)
+{
+    struct param_walk w = {fn, ud, ""};
+
+    if (!lua_checkstack(r->L, 8))
+        return err_set(err, ST_ENOMEM, "out of memory");
+    lua_pushcfunction(r->L, each_param_cb);
+    lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->env_ref);
+    lua_pushlightuserdata(r->L, &w);
+    if (lua_pcall(r->L, 2, 0, 0) != LUA_OK) {
+        lua_pop(r->L, 1);
+        return err_set(err, ST_ENOMEM, "out of memory reading the parameters");
+    }
+    return ST_OK;
+}
+
 const char *rules_sha256(const struct rules *r)
 {
     return r->sha256;
@@ -796,6 +907,11 @@ const char *rules_sha256(const struct rules *r)
 void rules_set_trace(struct rules *r, bool on)
 {
     r->trace = on;
+}
+
+void rules_set_traceback(struct rules *r, bool on)
+{
+    r->traceback = on;
 }
 
 const char *rules_id(const struct rules *r)
@@ -870,6 +986,9 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         lua_settop(L, top);
         lua_gc(L, LUA_GCCOLLECT);
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
+    } else if (st != LUA_OK && r->data_error) {
+        rec_set_error(out, ERROR_DATA, r->msg);
+        lua_settop(L, top);
     } else if (st != LUA_OK) {
         snprintf(msg, sizeof msg, "rule error: %s", r->msg);
         rec_set_error(out, ERROR_RULE, msg);

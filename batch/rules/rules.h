@@ -66,11 +66,21 @@ const char *rules_sha256(const struct rules *r);
 int rules_nfiles(const struct rules *r);
 const char *rules_file(const struct rules *r, int i, const char **data, size_t *len);
 
+/* Every number of the loaded rule set's PARAMS table (what the linter
+ * checks), as its dotted path ("adjust.surrender.pct", array elements by
+ * index: "adjust.surrender.band.1") and value, in no particular order.
+ * Integers and floats alike; booleans and strings are skipped. */
+typedef void (*rules_param_fn)(void *ud, const char *path, double value);
+enum status rules_each_param(struct rules *r, rules_param_fn fn, void *ud, struct err *err);
+
 /* Whether evaluate(case, trace) is asked for a trace (default: yes). The
  * nightly run asks for none: it stores none, and `explain` replays the case
  * with one. A rule set must give the same result either way (check-rules
  * checks it). */
 void rules_set_trace(struct rules *r, bool on);
+/* With on, a rule error's message also names the rule lines that called
+ * the one that failed (check-rules); off by default, as in a run. */
+void rules_set_traceback(struct rules *r, bool on);
 
 /* Evaluate charge c into *out (rec_fini'd first, then owned by the caller).
  * A rule error (raised error, a budget or the memory cap exceeded, a change

@@ -46,6 +46,7 @@ struct db {
     char *sql_merge_insert;
     char *sql_changed;
     char *sql_claimed_acts;
+    char *sql_acts_of;
     char *sql_export_current;
     char *sql_export_run;
     char *sql_stored_recs;
@@ -316,6 +317,15 @@ static bool build_sql(struct db *db)
         goto oom;
     db->sql_claimed_acts = buf_take(&s);
     if (!buf_printf(&s,
+                    "SELECT c.id, c.facts_rev, %s FROM sentencer.act a"
+                    " JOIN (SELECT u.ord, ch.id, ch.facts_rev"
+                    "  FROM unnest($1::bigint[]) WITH ORDINALITY u(id, ord)"
+                    "  JOIN sentencer.charge ch ON ch.id = u.id) c ON a.charge_id = c.id"
+                    " ORDER BY c.ord, a.act_no",
+                    db->act_cols))
+        goto oom;
+    db->sql_acts_of = buf_take(&s);
+    if (!buf_printf(&s,
                     "COPY (SELECT c.case_no, c.defendant_no, c.offense, %s"
                     " FROM sentencer.recommendation r"
                     " JOIN sentencer.charge c ON c.id = r.charge_id WHERE r.is_current"
@@ -550,6 +560,7 @@ void db_close(struct db *db)
     free(db->sql_merge_insert);
     free(db->sql_changed);
     free(db->sql_claimed_acts);
+    free(db->sql_acts_of);
     free(db->sql_export_current);
     free(db->sql_export_run);
     free(db->sql_stored_recs);
@@ -1275,6 +1286,62 @@ static bool add_rec_json(struct buf *b, const struct charge *c, const struct rec
 
 static const char *const sql_store = "SELECT sentencer.store($1::bigint, $2, $3::jsonb)";
 
+enum status db_charges_of(struct db *db, const int64_t *ids, size_t n, int64_t run_date,
+                          struct charge **charges, size_t *nc, struct err *err)
+{
+    struct buf arr = {0};
+    PGresult *acts = NULL;
+    struct charge *cs = NULL;
+    enum status st = ST_OK;
+    size_t k = 0;
+    bool ok = buf_addc(&arr, '{');
+
+    *charges = NULL;
+    *nc = 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (i == 0 || buf_addc(&arr, ',')) && buf_addi(&arr, ids[i]);
+    if (!ok || !buf_addc(&arr, '}') || !(cs = calloc(n ? n : 1, sizeof *cs))) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    {
+        const char *p[1] = {arr.data};
+        if ((st = exec_query(db, db->sql_acts_of, 1, p, &acts, "reading the facts", err)) != ST_OK)
+            goto done;
+    }
+    for (int i = 0; i < PQntuples(acts) && st == ST_OK; i++) {
+        int64_t id = strtoll(PQgetvalue(acts, i, 0), NULL, 10);
+        struct act *a;
+
+        if (k == 0 || cs[k - 1].id != id) {
+            if (k == n) {
+                st = err_set(err, ST_EDB, "charge %" PRId64 " was not asked for", id);
+                break;
+            }
+            cs[k].id = id;
+            cs[k].facts_rev = strtoll(PQgetvalue(acts, i, 1), NULL, 10);
+            cs[k].run_date = run_date;
+            k++;
+        }
+        if (!(a = charge_add_act(&cs[k - 1])))
+            st = err_set(err, ST_ENOMEM, "out of memory");
+        else
+            st = act_from_row(acts, i, 2, a, err);
+    }
+done:
+    PQclear(acts);
+    buf_fini(&arr);
+    if (st != ST_OK) {
+        for (size_t i = 0; cs && i < k; i++)
+            charge_fini(&cs[i]);
+        free(cs);
+        return st;
+    }
+    *charges = cs;
+    *nc = k;
+    return ST_OK;
+}
+
 enum status db_store(struct db *db, const struct db_run *run, const struct charge *charges,
                      const struct rec *recs, size_t n, struct err *err)
 {
@@ -1662,6 +1729,37 @@ enum status db_snapshot_begin(struct db *db, struct err *err)
 enum status db_snapshot_end(struct db *db, struct err *err)
 {
     return exec_command(db, "COMMIT", "ending the outputs' snapshot", err);
+}
+
+enum status db_snapshot_export(struct db *db, char *id, size_t len, struct err *err)
+{
+    PGresult *res = NULL;
+    enum status st;
+
+    if ((st = exec_query(db, "SELECT pg_export_snapshot()", 0, NULL, &res, "sharing the snapshot",
+                         err)) != ST_OK)
+        return st;
+    snprintf(id, len, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    return ST_OK;
+}
+
+enum status db_snapshot_import(struct db *db, const char *id, struct err *err)
+{
+    char sql[128];
+    enum status st;
+
+    /* SET TRANSACTION SNAPSHOT takes no parameter: the id, which the
+     * server made (hex digits and dashes), is checked and quoted here, as
+     * pg_dump does. */
+    if (!*id || strlen(id) > 64 || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id))
+        return err_set(err, ST_EDB, "not a snapshot id: \"%s\"", id);
+    if ((st = exec_command(db, sql_snapshot_begin, "starting the shared snapshot", err)) != ST_OK)
+        return st;
+    snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", id);
+    if ((st = exec_command(db, sql, "taking the shared snapshot", err)) != ST_OK)
+        db_rollback(db);
+    return st;
 }
 
 /* ---- a cursor, for results too large to hold ---- */

@@ -142,6 +142,13 @@ enum status db_claim(struct db *db, const struct db_run *run, int limit, struct 
 /* Store the recommendations of a claimed chunk (recs[i] for charges[i])
  * through sentencer.store(), which checks them, and COMMIT. On failure the
  * transaction is rolled back. */
+/* The current facts of the charges ids (n of them), in that order, each
+ * tried on run_date when no conviction date is recorded; a charge with no
+ * act is left out. *charges: *nc charges, free each with charge_fini() and
+ * the array with free(). Read-only: what `diff` evaluates. */
+enum status db_charges_of(struct db *db, const int64_t *ids, size_t n, int64_t run_date,
+                          struct charge **charges, size_t *nc, struct err *err);
+
 enum status db_store(struct db *db, const struct db_run *run, const struct charge *charges,
                      const struct rec *recs, size_t n, struct err *err);
 /* Roll back an open transaction (after a failure; never fails). */
@@ -203,6 +210,12 @@ enum status db_query(struct db *db, enum query_id q, int nparams, const char *co
  * anything in between, end it with db_rollback. */
 enum status db_snapshot_begin(struct db *db, struct err *err);
 enum status db_snapshot_end(struct db *db, struct err *err);
+/* The id of the open snapshot, for another connection to see the same
+ * database (db_snapshot_import, in a worker): valid while this
+ * connection's snapshot stays open. */
+enum status db_snapshot_export(struct db *db, char *id, size_t len, struct err *err);
+/* Begin a snapshot (as db_snapshot_begin) that is the exported one. */
+enum status db_snapshot_import(struct db *db, const char *id, struct err *err);
 
 /* A cursor over query q, inside a transaction (a snapshot): fetch its rows
  * 2,000 at a time until a result has none, then close it. One at a time. */

@@ -37,10 +37,13 @@ function evaluate(case)
     local tag = string.sub(case.case_no, -3) == "号" and string.sub(case.case_no, -5, -4)
     if tag == "71" then while true do end end -- bad:71
     if tag == "72" then local t = {}; while true do t[#t + 1] = string.rep("x", 65536) .. #t end end -- bad:72
-    if tag == "73" then os.execute("touch $FILE") end -- bad:73
-    if tag == "74" then io.open("$FILE", "w") end -- bad:74
+    -- fields by string: check-rules refuses os.execute written plainly
+    -- before a run; the sandbox must hold against an author who writes
+    -- around a static check
+    if tag == "73" then os["execute"]("touch $FILE") end -- bad:73
+    if tag == "74" then io["open"]("$FILE", "w") end -- bad:74
     if tag == "75" then dofile("/etc/passwd") end -- bad:75
-    if tag == "76" then load(string.dump(function() return 1 end))() end -- bad:76
+    if tag == "76" then load(string["dump"](function() return 1 end))() end -- bad:76
     if tag == "77" then require("os") end -- bad:77
     return real_evaluate(case)
 end

@@ -45,7 +45,8 @@
  * in the tests below are easy to count (the prelude is line 1). */
 #define OK_FN                                                                                      \
     "local function ok(x) local r = {status = 'ok', threshold_met = false, "                       \
-    "recommended_kind = 'exempt', fine_min_yuan = 100000} "                                        \
+    "recommended_kind = 'exempt', fine_min_yuan = 100000, "                                        \
+    "citations = {'CL:287-2', 'P2000:2'}} "                                                        \
     "for k, v in pairs(x or {}) do r[k] = v end return r end\n"
 
 struct fixture {
@@ -326,20 +327,22 @@ static void every_kind_of_result_value_is_read_back(void **state)
 {
     struct fixture *f = *state;
 
-    one_file(f, "function evaluate(c)\n"
-                "  return {status = 'ok', threshold_met = true,\n"
-                "    threshold_basis = {'I2019:12.1.1', 'I2019:12.1.4'},\n"
-                "    statutory_kinds = {'fixed_term', 'detention'}, statutory_max_months = 36,\n"
-                "    fine_rule = 'with_or_alone', fine_min_yuan = 100000,\n"
-                "    recommended_kind = 'fixed_term', recommended_months = 10,\n"
-                "    range_low_months = 8, range_high_months = 12,\n"
-                "    suspension_allowed = true, recommended_suspended = true,\n"
-                "    probation_min_months = 12, probation_max_months = 60,\n"
-                "    recommended_fine_yuan = 1234567,\n"
-                "    ban_eligible = true, ban_min_years = 3, ban_max_years = 5,\n"
-                "    ban_recommended_years = 4, injunction_eligible = true,\n"
-                "    review_flags = {'knowledge_inferred'}, citations = {'CL287-2', 'CL73'}}\n"
-                "end\n");
+    one_file(f,
+             "function evaluate(c)\n"
+             "  return {status = 'ok', threshold_met = true,\n"
+             "    threshold_basis = {'I2019:12.1.1', 'I2019:12.1.4'},\n"
+             "    statutory_kinds = {'fixed_term', 'detention'}, statutory_max_months = 36,\n"
+             "    fine_rule = 'with_or_alone', fine_min_yuan = 100000,\n"
+             "    recommended_kind = 'fixed_term', recommended_months = 10,\n"
+             "    range_low_months = 8, range_high_months = 12,\n"
+             "    suspension_allowed = true, recommended_suspended = true,\n"
+             "    probation_min_months = 12, probation_max_months = 60,\n"
+             "    recommended_fine_yuan = 1234567,\n"
+             "    ban_eligible = true, ban_min_years = 3, ban_max_years = 5,\n"
+             "    ban_recommended_years = 4, injunction_eligible = true,\n"
+             "    review_flags = {'knowledge_inferred'},\n"
+             "    citations = {'CL:287-2', 'CL:72', 'CL:73', 'CL:37-1', 'I2019:18', 'P2000:2'}}\n"
+             "end\n");
     load_ok(f);
     eval(f);
     assert_case_ok(f);
@@ -365,7 +368,7 @@ static void every_kind_of_result_value_is_read_back(void **state)
     assert_int_equal(f->rec.num[R_BAN_RECOMMENDED_YEARS], 4);
     assert_int_equal(f->rec.num[R_INJUNCTION_ELIGIBLE], 1);
     assert_string_equal(f->rec.text[R_REVIEW_FLAGS], "knowledge_inferred");
-    assert_string_equal(f->rec.text[R_CITATIONS], "CL287-2;CL73");
+    assert_string_equal(f->rec.text[R_CITATIONS], "CL:287-2;CL:72;CL:73;CL:37-1;I2019:18;P2000:2");
     assert_null(f->rec.trace_json); /* no trace given */
 }
 
@@ -707,12 +710,12 @@ static void the_safe_libraries_and_log_are_available(void **state)
                    "  log('evaluating ' .. c.case_no)\n"
                    "  local okp, e = pcall(error, 'caught')\n"
                    "  assert(not okp and e == 'caught', 'pcall')\n"
-                   "  return ok{citations = {('cl287-2'):upper()}}\n"
+                   "  return ok{citations = {('cl:287-2'):upper(), 'P2000:2'}}\n"
                    "end\n");
     load_ok(f);
     eval(f);
     assert_case_ok(f);
-    assert_string_equal(f->rec.text[R_CITATIONS], "CL287-2");
+    assert_string_equal(f->rec.text[R_CITATIONS], "CL:287-2;P2000:2");
 }
 
 /* Write the bytecode of a valid rule set, compiled by a separate state. */
@@ -1118,7 +1121,7 @@ static void no_case_can_change_what_the_next_case_sees(void **state)
 
     put(f, "MANIFEST", "params.lua\nrules.lua\n");
     put(f, "params.lua",
-        "PARAMS = {months = 8, steps = {months = 2}, list = {'a', 'b'}}\n"
+        "PARAMS = {months = 8, steps = {months = 2}, list = {'CL:287-2', 'P2000:2'}}\n"
         "OFFENSES = {help = {run = function(n) return n end}}\n"
         "STRICT = {__index = function(_, k) error('no fact ' .. k) end}\n"
         "counter = 0\n"
@@ -1133,23 +1136,23 @@ static void no_case_can_change_what_the_next_case_sees(void **state)
         "function bump() hidden = hidden + 1 end\n"
         "function hidden_value() return hidden end\n");
     put(f, "rules.lua",
-        OK_FN
-        "function evaluate(c)\n"
-        "  local n = c.acts[1].helped_parties\n"
-        "  if n ~= 0 then HOSTILE(c) end\n"
-        "  local f = setmetatable({x = 1}, STRICT)\n"
-        "  assert(getmetatable(f) == STRICT and not pcall(function() return f.y end))\n"
-        "  local keys = {}\n"
-        "  for k in pairs(PARAMS) do keys[#keys + 1] = k end\n"
-        "  table.sort(keys)\n"
-        "  assert(#keys == 3 and next(PARAMS) ~= nil and rawget(PARAMS, 'months') == 8)\n"
-        "  assert(#PARAMS.list == 2 and rawlen(PARAMS.list) == 2)\n"
-        "  assert(table.concat(PARAMS.list, ',') == 'a,b' and select(2, ipairs(PARAMS.list)))\n"
-        "  local months = OFFENSES.help.run(PARAMS.months + PARAMS.steps.months * 2)\n"
-        "  return ok{review_flags = {'m' .. months .. ('x'):upper() .. math.floor(1.5)"
-        " .. counter .. hidden_value() .. table.concat(keys, '+')},"
-        " citations = PARAMS.list}\n"
-        "end\n");
+        OK_FN "function evaluate(c)\n"
+              "  local n = c.acts[1].helped_parties\n"
+              "  if n ~= 0 then HOSTILE(c) end\n"
+              "  local f = setmetatable({x = 1}, STRICT)\n"
+              "  assert(getmetatable(f) == STRICT and not pcall(function() return f.y end))\n"
+              "  local keys = {}\n"
+              "  for k in pairs(PARAMS) do keys[#keys + 1] = k end\n"
+              "  table.sort(keys)\n"
+              "  assert(#keys == 3 and next(PARAMS) ~= nil and rawget(PARAMS, 'months') == 8)\n"
+              "  assert(#PARAMS.list == 2 and rawlen(PARAMS.list) == 2)\n"
+              "  assert(table.concat(PARAMS.list, ',') == 'CL:287-2,P2000:2'"
+              " and select(2, ipairs(PARAMS.list)))\n"
+              "  local months = OFFENSES.help.run(PARAMS.months + PARAMS.steps.months * 2)\n"
+              "  return ok{review_flags = {'m' .. months .. ('x'):upper() .. math.floor(1.5)"
+              " .. counter .. hidden_value() .. table.concat(keys, '+')},"
+              " citations = PARAMS.list}\n"
+              "end\n");
     for (size_t i = 0; i < sizeof attempts / sizeof attempts[0]; i++) {
         char hostile[512];
 
@@ -1163,7 +1166,7 @@ static void no_case_can_change_what_the_next_case_sees(void **state)
         assert_case_ok(f);
         snprintf(first, sizeof first, "%s", f->rec.text[R_REVIEW_FLAGS]);
         assert_string_equal(first, "m12X101list+months+steps");
-        assert_string_equal(f->rec.text[R_CITATIONS], "a;b");
+        assert_string_equal(f->rec.text[R_CITATIONS], "CL:287-2;P2000:2");
         set_num(&f->c.acts[0], F_HELPED_PARTIES, 1);
         eval(f);
         if (f->rec.num[R_STATUS] != 1 || !strstr(f->rec.text[R_ERROR], attempts[i].needle))
