@@ -19,14 +19,15 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
     struct rules_limits lim;
     struct rules *rules = NULL;
     long findings = 0, passed = 0, failed = 0;
+    struct rule_tests_opts sel = {ctx->opt.select, ctx->opt.explain_failures};
     enum status st;
 
     /* Findings go to standard output, errors to standard error: whole lines
      * each, so that the two piped together do not interleave mid-line. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
-    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &lim, stdout, &rules, &findings,
-                         &passed, &failed, err);
+    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &sel, &lim, stdout, &rules,
+                         &findings, &passed, &failed, err);
     if (st == ST_OK) {
         printf("rule set %s\n", rules_id(rules));
         printf("static checks: %ld finding%s\n", findings, findings == 1 ? "" : "s");

@@ -33,6 +33,8 @@ struct options {
     const char *offense;   /* --offense CODE (diff) */
     const char *court;     /* --court CODE (diff) */
     const char *since;     /* --since YYYY-MM-DD (diff) */
+    const char *select;    /* --run REGEX (check-rules): the tests to run */
+    bool explain_failures; /* --explain (check-rules): the trace of each failing case */
     char **args;           /* positional arguments after the command */
     int nargs;
 };

@@ -565,7 +565,7 @@ enum status cmd_diff(struct ctx *ctx, struct err *err)
     d->ctx = ctx;
     rules_limits_set(&d->lim, ctx->opt.verbose, ctx->opt.case_time_ms);
     /* The candidate's checks are reported; the evaluation goes on. */
-    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &d->lim, stderr, &d->cand,
+    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &d->lim, stderr, &d->cand,
                          &findings, &passed, &failed, err);
     if (st != ST_OK)
         goto done;

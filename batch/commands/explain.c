@@ -64,7 +64,8 @@ static enum status print_trace(struct db *db, const char *trace, struct err *err
         return st;
     int c_facts = result_col(t, "facts"), c_pct = result_col(t, "pct"),
         c_note = result_col(t, "note"), c_result = result_col(t, "result"),
-        c_cite = result_col(t, "cite"), c_step = result_col(t, "step");
+        c_cite = result_col(t, "cite"), c_step = result_col(t, "step"),
+        c_thr = result_col(t, "threshold");
     for (int r = 0; r < result_rows(t); r++) {
         const char *facts = cell(t, r, c_facts), *pct = cell(t, r, c_pct);
         const char *note = cell(t, r, c_note), *result = cell(t, r, c_result);
@@ -87,6 +88,11 @@ static enum status print_trace(struct db *db, const char *trace, struct err *err
         if (strcmp(facts, "{}") != 0) {
             printf("                facts: ");
             put(facts);
+            printf("\n");
+        }
+        if (c_thr >= 0 && strcmp(cell(t, r, c_thr), "{}") != 0) {
+            printf("                threshold: ");
+            put(cell(t, r, c_thr));
             printf("\n");
         }
         if (note[0]) {
@@ -172,6 +178,63 @@ static enum status replay(struct replayer *rp, struct db *db, const struct db_st
 
 /* ---- text ---- */
 
+static void field(const struct rec *r, int f, char *buf, size_t len)
+{
+    rec_value_text(r, f, buf, len);
+}
+
+/* The whole recommendation, as a judge's assistant reads it. */
+static void print_recommendation(const struct rec *r)
+{
+    char a[256], b[256];
+
+    field(r, R_RECOMMENDED_KIND, a, sizeof a);
+    printf("  recommended: ");
+    put(a);
+    if (r->present[R_RECOMMENDED_MONTHS]) {
+        printf(" of %" PRId64 " months (band %" PRId64 "-%" PRId64 ")",
+               r->num[R_RECOMMENDED_MONTHS], r->num[R_RANGE_LOW_MONTHS],
+               r->num[R_RANGE_HIGH_MONTHS]);
+    }
+    field(r, R_STATUTORY_KINDS, a, sizeof a);
+    printf("; the law allows: ");
+    put(a[0] ? a : "a fine only");
+    printf(", fixed term up to %" PRId64 " months\n", r->num[R_STATUTORY_MAX_MONTHS]);
+    printf("  suspension: %s", r->num[R_SUSPENSION_ALLOWED] ? "allowed" : "not allowed");
+    if (r->present[R_RECOMMENDED_SUSPENDED] && r->num[R_RECOMMENDED_SUSPENDED])
+        printf(", recommended, probation %" PRId64 "-%" PRId64 " months",
+               r->num[R_PROBATION_MIN_MONTHS], r->num[R_PROBATION_MAX_MONTHS]);
+    else
+        printf(", not recommended");
+    field(r, R_RECOMMENDED_FINE_YUAN, a, sizeof a);
+    field(r, R_FINE_MIN_YUAN, b, sizeof b);
+    printf("\n  fine: ");
+    put(a[0] ? a : "none");
+    printf(a[0] ? " yuan" : "");
+    if (b[0]) {
+        printf(" (not below ");
+        put(b);
+        printf(" yuan)");
+    }
+    printf("\n  occupational ban: ");
+    if (r->num[R_BAN_ELIGIBLE])
+        printf("eligible, %" PRId64 "-%" PRId64 " years, recommended %" PRId64 "\n",
+               r->num[R_BAN_MIN_YEARS], r->num[R_BAN_MAX_YEARS], r->num[R_BAN_RECOMMENDED_YEARS]);
+    else
+        printf("not eligible\n");
+    printf("  injunction: %s\n", r->num[R_INJUNCTION_ELIGIBLE] ? "eligible" : "not eligible");
+    field(r, R_REVIEW_FLAGS, a, sizeof a);
+    printf("  review: ");
+    put(a[0] ? a : "none");
+    field(r, R_LAW_VERSION, b, sizeof b);
+    printf("\n  law applied: ");
+    put(b[0] ? b : "not recorded (stored before schema 5)");
+    printf("\n  citations: ");
+    field(r, R_CITATIONS, a, sizeof a);
+    put(a);
+    printf("\n");
+}
+
 static void print_head(const struct db_stored *s, const char *label)
 {
     const struct rec *r = &s->rec;
@@ -199,11 +262,8 @@ static void print_head(const struct db_stored *s, const char *label)
     printf(", threshold met %s [",
            r->present[R_THRESHOLD_MET] && r->num[R_THRESHOLD_MET] ? "yes" : "no");
     put(r->text[R_THRESHOLD_BASIS] ? r->text[R_THRESHOLD_BASIS] : "");
-    printf("], recommended ");
-    put(r->text[R_RECOMMENDED_KIND] ? r->text[R_RECOMMENDED_KIND] : "");
-    if (r->present[R_RECOMMENDED_MONTHS])
-        printf(" %" PRId64 " months", r->num[R_RECOMMENDED_MONTHS]);
-    printf("\n");
+    printf("]\n");
+    print_recommendation(r);
 }
 
 /* ---- json ---- */

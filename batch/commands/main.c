@@ -47,8 +47,9 @@ static const struct command commands[] = {
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
      "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]"},
     {"export", cmd_export, 0, 0, "ox", "export [--out FILE] [--excel]"},
-    {"check-rules", cmd_check_rules, 0, 0, "rtT",
-     "check-rules [--rules DIR] [--tests DIR] [--case-time MS]"},
+    {"check-rules", cmd_check_rules, 0, 0, "rtTRX",
+     "check-rules [--rules DIR] [--tests DIR|DIR/TOPIC] [--run REGEX] [--explain]\n"
+     "                [--case-time MS]"},
     {"explain", cmd_explain, 1, 2, "RFT",
      "explain [--run N] [--format text|json] [--case-time MS] CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "l", "status [--limit N]"},
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
         {"offense", required_argument, NULL, 'O'},
         {"court", required_argument, NULL, 'C'},
         {"since", required_argument, NULL, 's'},
+        {"explain", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
     long v;
     int c;
     bool seen[128] = {false}; /* by short code: the options given */
+    const char *run_arg = NULL;
 
     /* Every chunk allocates and frees the same large blocks (query results,
      * the batch sent back): keep them in the heap instead of mapping and
@@ -211,13 +214,7 @@ int main(int argc, char **argv)
             }
             ctx.opt.min_cell = (int)v;
             break;
-        case 'R':
-            if (!parse_int(optarg, 1, 0x7fffffffL, &v)) {
-                log_error("--run must be a run number (see sentencer status), not \"%s\"", optarg);
-                return EXIT_USAGE;
-            }
-            ctx.opt.run_id = v;
-            break;
+        case 'R': run_arg = optarg; break; /* a run number, or check-rules' REGEX */
         case 'T':
             if (!parse_int(optarg, 1, 60000, &v)) {
                 log_error("--case-time must be a whole number of milliseconds from 1 to 60000, "
@@ -271,6 +268,7 @@ int main(int argc, char **argv)
             ctx.opt.since = optarg;
             break;
         }
+        case 'X': ctx.opt.explain_failures = true; break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
         }
@@ -293,6 +291,15 @@ int main(int argc, char **argv)
         log_error("--%s does not apply to \"%s\"", o->name, cmd->name);
         fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
         return EXIT_USAGE;
+    }
+    if (run_arg && cmd->fn == cmd_check_rules) {
+        ctx.opt.select = run_arg;
+    } else if (run_arg) {
+        if (!parse_int(run_arg, 1, 0x7fffffffL, &v)) {
+            log_error("--run must be a run number (see sentencer status), not \"%s\"", run_arg);
+            return EXIT_USAGE;
+        }
+        ctx.opt.run_id = v;
     }
     ctx.opt.args = argv + optind + 1;
     ctx.opt.nargs = argc - optind - 1;

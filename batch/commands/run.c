@@ -409,7 +409,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
-    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &lim, stderr, &rules,
+    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &lim, stderr, &rules,
                               &findings, &passed, &failed, err)) != ST_OK)
         return st;
     if (findings > 0) {

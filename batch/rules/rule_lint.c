@@ -11,6 +11,10 @@
  * library function. A misspelling is defined nowhere, whichever branch
  * reads it.
  *
+ * About 670 lines, on purpose in one file: a Lua lexer of its own (Lua's
+ * parser compiles straight to bytecode and exposes no syntax tree), and
+ * the field, citation and parameter checks, each short, that share it.
+ *
  * batch/rules/rule_lint.c
  *-------------------------------------------------------------------------
  */

@@ -21,6 +21,7 @@
 #include "value.h"
 
 #include <dirent.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@
 
 struct tally {
     long passed, failed;
-    FILE *out; /* where failures are reported */
+    FILE *out;          /* where failures are reported */
+    const regex_t *sel; /* --run: the tests to run, NULL: all */
+    bool explain;       /* --explain: the trace of each failing case */
 };
 
 /* ---- cases.csv -> charges ---- */
@@ -323,6 +326,16 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
 
         for (int k = 0; k < 3; k++)
             key[k] = t->cells[row * t->ncols + kc[k]];
+        if (tally->sel) {
+            const char *topic = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+            int nc = csvtable_col(t, "note");
+            char name[2048];
+
+            snprintf(name, sizeof name, "%s/%s/%s/%s %s", topic, key[0], key[1], key[2],
+                     nc >= 0 ? t->cells[row * t->ncols + nc] : "");
+            if (regexec(tally->sel, name, 0, NULL, 0) != 0)
+                continue;
+        }
         for (ci = 0; ci < nch; ci++)
             if (strcmp(charges[ci].acts[0].text[F_CASE_NO], key[0]) == 0 &&
                 strcmp(charges[ci].acts[0].text[F_DEFENDANT_NO], key[1]) == 0 &&
@@ -394,12 +407,16 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 ok = false;
             }
         }
-        if (ok)
+        if (ok) {
             tally->passed++;
-        else
+        } else {
             tally->failed++;
+            if (tally->explain)
+                fprintf(tally->out, "%s:%ld: trace: %s\n", exp_path, t->lines[row],
+                        recs[ci].trace_json ? recs[ci].trace_json : "(none: the case is an error)");
+        }
     }
-    for (size_t i = 0; i < nch; i++)
+    for (size_t i = 0; i < nch && !tally->sel; i++)
         if (!seen[i]) {
             fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge\n", exp_path,
                     charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
@@ -424,10 +441,11 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
-                           long *failed, struct err *err)
+static enum status run_topics(struct rules *rules, const char *tests_dir, struct tally *t,
+                              struct err *err)
 {
-    struct tally tally = {0, 0, out};
+    FILE *out = t->out;
+    struct tally tally = *t;
     DIR *d = NULL;
     struct dirent *e;
     char **topics = NULL;
@@ -451,8 +469,7 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
                 tally.failed++;
             }
             rules_set_traceback(rules, false);
-            *passed = tally.passed;
-            *failed = tally.failed;
+            *t = tally;
             return ST_OK;
         }
     }
@@ -510,14 +527,39 @@ done:
     for (size_t i = 0; i < nt; i++)
         free(topics[i]);
     free(topics);
+    *t = tally;
+    return st;
+}
+
+enum status rule_tests_run(struct rules *rules, const char *tests_dir,
+                           const struct rule_tests_opts *opts, FILE *out, long *passed,
+                           long *failed, struct err *err)
+{
+    struct tally tally = {0, 0, out, NULL, opts && opts->explain};
+    regex_t sel;
+
+    if (opts && opts->select) {
+        if (regcomp(&sel, opts->select, REG_EXTENDED | REG_NOSUB) != 0) {
+            err_set(err, ST_EUSAGE, "--run: \"%s\" is not a regular expression", opts->select);
+            err_hint(err, "An extended regular expression over TOPIC/CASE_NO/DEFENDANT_NO/OFFENSE "
+                          "and the test's note, e.g. --run 'thresholds-287-2/.*TF2021'.");
+            return ST_EUSAGE;
+        }
+        tally.sel = &sel;
+    }
+    enum status st = run_topics(rules, tests_dir, &tally, err);
+
+    if (tally.sel)
+        regfree(&sel);
     *passed = tally.passed;
     *failed = tally.failed;
     return st;
 }
 
 enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
-                            const struct rules_limits *lim, FILE *out, struct rules **rules,
-                            long *findings, long *passed, long *failed, struct err *err)
+                            const struct rule_tests_opts *opts, const struct rules_limits *lim,
+                            FILE *out, struct rules **rules, long *findings, long *passed,
+                            long *failed, struct err *err)
 {
     enum status st;
 
@@ -526,7 +568,7 @@ enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
         return st;
     /* The static checks first: they cover what no golden row reaches. */
     if ((st = rule_lint(*rules, rules_dir, out, findings, err)) != ST_OK ||
-        (st = rule_tests_run(*rules, tests_dir, out, passed, failed, err)) != ST_OK) {
+        (st = rule_tests_run(*rules, tests_dir, opts, out, passed, failed, err)) != ST_OK) {
         rules_free(*rules);
         *rules = NULL;
     }

@@ -14,13 +14,23 @@
 #include "rules.h"
 #include "status.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
-/* Run every test folder of tests_dir against rules, reporting each failure
+/* Which golden tests check-rules runs, and how it reports them. */
+struct rule_tests_opts {
+    const char *select; /* --run: POSIX extended regular expression that a test's
+                         * "TOPIC/CASE_NO/DEFENDANT_NO/OFFENSE NOTE" must match; NULL: all */
+    bool explain;       /* --explain: print the trace of each failing case */
+};
+
+/* Run every test folder of tests_dir (or tests_dir itself, a topic)
+ * against rules (opts NULL: every test), reporting each failure
  * on out as FILE:LINE: KEY: column: expected, got. Fails (ST_ERULES) only
  * when the folder cannot be read or holds no tests; failed tests are
  * counted in *failed. */
-enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out, long *passed,
+enum status rule_tests_run(struct rules *rules, const char *tests_dir,
+                           const struct rule_tests_opts *opts, FILE *out, long *passed,
                            long *failed, struct err *err);
 
 /* Load the rule set of rules_dir (rules_load), check it (rule_lint.c:
@@ -28,7 +38,8 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir, FILE *out
  * check-rules does, and run before it writes anything. *rules: the loaded
  * engine (free with rules_free), NULL on failure. */
 enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
-                            const struct rules_limits *lim, FILE *out, struct rules **rules,
-                            long *findings, long *passed, long *failed, struct err *err);
+                            const struct rule_tests_opts *opts, const struct rules_limits *lim,
+                            FILE *out, struct rules **rules, long *findings, long *passed,
+                            long *failed, struct err *err);
 
 #endif

@@ -5,9 +5,11 @@
  *     an instruction budget enforced by a count hook, a time budget
  *     enforced by a timer, and protected calls.
  *
- * Its length (about 860 lines) comes from the clock and the allocator that
- * must stay beside the protected call they guard, and from loading a rule
- * set from a folder or from the database through the same steps.
+ * Its length (about 1,050 lines) comes from the clock and the allocator that
+ * must stay beside the protected call they guard, from loading a rule
+ * set from a folder or from the database through the same steps, and from
+ * the protected wrappers that keep running out of memory from becoming a
+ * Lua panic.
  *
  * The clock: each protected call arms a POSIX timer of the engine's own on
  * the process's processor time (CLOCK_PROCESS_CPUTIME_ID): the rules can

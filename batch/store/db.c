@@ -7,7 +7,7 @@
  * data, never inside the SQL. Column lists are derived once from the
  * compiled-in field tables (case.c), which are constants, not data.
  *
- * Its length (about 1,650 lines) is on purpose: it is the one place where
+ * Its length (about 1,800 lines) is on purpose: it is the one place where
  * libpq, the result statuses, cancellation on a signal and the job
  * functions' tokens are handled, so that a reviewer of what reaches the
  * database reads one file. Its sections follow the commands: connection,

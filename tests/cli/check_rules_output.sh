@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-rules helps the maintainer who reads it: one topic at a time
-# (--tests DIR/TOPIC); a list column names only the items missing or extra;
+# (--tests DIR/TOPIC) or by regular expression (--run); with --explain
+# the trace of each failing case; a list column names only the items missing or extra;
 # each failure names the cases.csv line of its input and the test's note;
 # a runtime error in a helper names the rule lines that called it; findings
 # and errors piped together come out as whole lines.
@@ -14,6 +15,16 @@ $S check-rules --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules/thresh
 n=$(grep -c . "$PROJECT/tests/rules/thresholds-287-2/expected.csv")
 grep -qx "$((n - 1)) passed, 0 failed" one.log || { cat one.log; exit 1; }
 
+# A selection by regular expression over topic, key and note.
+$S check-rules --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --run 'thresholds-287-2/.*TF2021' \
+    >sel.log 2>&1 ||
+    { cat sel.log; exit 1; }
+sel=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' sel.log)
+[ -n "$sel" ] && [ "$sel" -gt 0 ] && [ "$sel" -lt $((n - 1)) ] || { cat sel.log; exit 1; }
+rc=0
+$S check-rules --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --run '(' >re.log 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'is not a regular expression' re.log || { cat re.log; exit 1; }
+
 # A list column: only what is missing; the input line and the note.
 mkdir -p t/acc
 printf '%s\n' 'case_no,defendant_no,act_no,court_code,offense,offense_date,conviction_date,defendant_kind,age_at_offense,helped_parties' \
@@ -21,13 +32,14 @@ printf '%s\n' 'case_no,defendant_no,act_no,court_code,offense,offense_date,convi
 printf '%s\n' 'case_no,defendant_no,offense,citations_include,citations_exclude,threshold_basis,note' \
     '(2023)沪0115刑初7号,1,help_network_crime,CL:287-2;I2019:16,I2019:12.1,I2019:12.1;I2019:12.2,"three parties helped, one act"' >t/acc/expected.csv
 rc=0
-$S check-rules --rules "$PROJECT/lua-rules" --tests t/acc >acc.log 2>&1 || rc=$?
+$S check-rules --rules "$PROJECT/lua-rules" --tests t/acc --explain >acc.log 2>&1 || rc=$?
 [ "$rc" -eq 3 ] || { cat acc.log; exit 1; }
 grep -q "citations: missing 'I2019:16' (got '" acc.log || { cat acc.log; exit 1; }
 grep -q "citations: present but excluded: 'I2019:12.1' (got '" acc.log || { cat acc.log; exit 1; }
 grep -q "threshold_basis: expected 'I2019:12.1;I2019:12.2', got 'I2019:12.1' (missing 'I2019:12.2')" acc.log ||
     { cat acc.log; exit 1; }
 grep -q "\[cases.csv:2; three parties helped, one act\]" acc.log || { cat acc.log; exit 1; }
+grep -q '^t/acc/expected.csv:2: trace: \[{' acc.log || { cat acc.log; exit 1; }
 if grep "citations: missing" acc.log | grep -q "'CL:287-2'"; then
     echo "an item that is there is reported missing"; cat acc.log; exit 1
 fi

@@ -38,6 +38,15 @@ grep -q 'payment settlement >= 200000 yuan -> false' "$TMPDIR/old.txt" &&
     grep -q '"payment_settled_yuan": 199999.99}' "$TMPDIR/old.txt" ||
     { cat "$TMPDIR/old.txt"; fail "explain --run $run1 does not show the old amount"; }
 grep -q "(golden " "$TMPDIR/new.txt" || { cat "$TMPDIR/new.txt"; fail "no rule set label"; }
+# For a judge's assistant: the whole recommendation in the header, an
+# unrecorded fact as "not recorded" (not the 0 the rules read), each
+# threshold beside the fact's value, the law applied.
+for want in '^  recommended: detention of 5 months \(band 4-6\)' '^  suspension: allowed, recommended, probation 5-12 months' \
+    '^  fine: 4000 yuan \(not below 500 yuan\)' '^  occupational ban: not eligible' \
+    '^  injunction: eligible' '^  law applied: CL2015;I2019;TF2021;DK2022;G2021$' \
+    '"helped_parties": "not recorded"' 'threshold: \{"payment_settled_yuan": 200000\}'; do
+    grep -Eq "$want" "$TMPDIR/old.txt" || { cat "$TMPDIR/old.txt"; fail "explain lacks: $want"; }
+done
 echo "explain: new amount now, old amount with --run $run1, both replayed"
 
 # The same as JSON, for programs.
