@@ -12,7 +12,64 @@
 #include "rule_tests.h"
 #include "rules.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* luacheck, where it is installed and the rule folder has its .luacheckrc
+ * (the globals the sandbox offers, lua-rules/.luacheckrc): each warning is
+ * a finding, printed as FOLDER/FILE:LINE:COLUMN: (CODE) message. Returns
+ * how many; -1 when luacheck could not be run (not installed). */
+static long luacheck(const char *dir, FILE *out)
+{
+    char cfg[4200], line[4096];
+    int fds[2], ws;
+    long n = 0;
+    pid_t pid;
+    FILE *in;
+
+    snprintf(cfg, sizeof cfg, "%s/.luacheckrc", dir);
+    if (access(cfg, R_OK) != 0 || pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        if (chdir(dir) == 0) /* where luacheck finds the folder's .luacheckrc */
+            execlp("luacheck", "luacheck", "--no-color", "--formatter", "plain", "--codes", ".",
+                   (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    in = fdopen(fds[0], "r");
+    while (in && fgets(line, sizeof line, in)) {
+        const char *l = strncmp(line, "./", 2) == 0 ? line + 2 : line;
+
+        if (!strchr(l, ':'))
+            continue;
+        fprintf(out, "%s/%s", dir, l);
+        if (!strchr(l, '\n'))
+            fputc('\n', out);
+        n++;
+    }
+    if (in)
+        fclose(in);
+    else
+        close(fds[0]);
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) == 127 || WEXITSTATUS(ws) > 2)
+        return n > 0 ? n : -1;
+    return n;
+}
 
 enum status cmd_check_rules(struct ctx *ctx, struct err *err)
 {
@@ -29,7 +86,13 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
     st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &sel, &lim, stdout, &rules,
                          &findings, &passed, &failed, err);
     if (st == ST_OK) {
+        long lc = luacheck(ctx->opt.rules_dir, stdout);
+
+        if (lc > 0)
+            findings += lc;
         printf("rule set %s\n", rules_id(rules));
+        if (lc < 0)
+            printf("luacheck: not run (not installed, or no .luacheckrc in the rule folder)\n");
         printf("static checks: %ld finding%s\n", findings, findings == 1 ? "" : "s");
         printf("%ld passed, %ld failed\n", passed, failed);
         if (findings > 0) {

@@ -307,6 +307,19 @@ void rec_value_text(const struct rec *r, int f, char *buf, size_t len)
         buf[0] = '\0';
 }
 
+bool rec_list_has(const char *list, const char *item, size_t len)
+{
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (n == len && memcmp(p, item, len) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
 int rec_diff(const struct rec *a, const struct rec *b)
 {
     for (int f = 0; f < R__COUNT; f++) {

@@ -276,6 +276,10 @@ void rec_set_num(struct rec *r, enum rec_field f, int64_t v);
  * control characters, so that the database takes it and a terminal shows
  * it safely. False when out of memory (r then has no status). */
 bool rec_set_error(struct rec *r, enum error_kind kind, const char *msg);
+/* Is the len bytes at item one of the items of the ';'-separated list
+ * (a list column's text; NULL: empty)? */
+bool rec_list_has(const char *list, const char *item, size_t len);
+
 /* Field f of r as recommendations.csv text ("" when absent; amounts, kept
  * in fen, as yuan). */
 void rec_value_text(const struct rec *r, int f, char *buf, size_t len);

@@ -37,21 +37,10 @@ static bool has(const struct rec *r, enum rec_field f)
     return r->present[f] && (!r->text[f] || r->text[f][0]);
 }
 
-/* Is id among the ';'-separated citations? */
+/* Is id among the citations? */
 static bool cites(const struct rec *r, const char *id)
 {
-    const char *p = r->present[R_CITATIONS] ? r->text[R_CITATIONS] : NULL;
-    size_t n = strlen(id);
-
-    while (p && *p) {
-        const char *e = strchr(p, ';');
-        size_t k = e ? (size_t)(e - p) : strlen(p);
-
-        if (k == n && memcmp(p, id, n) == 0)
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
+    return r->present[R_CITATIONS] && rec_list_has(r->text[R_CITATIONS], id, strlen(id));
 }
 
 /* The provisions a result must cite for what it says (legal-rules.md 8.1):

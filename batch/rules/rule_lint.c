@@ -268,6 +268,32 @@ static const char *number(const char *p, long lo, long hi)
     return v >= lo && v <= hi ? e : NULL;
 }
 
+/* Exactly a number from lo to hi at p. */
+static bool whole(const char *p, long lo, long hi)
+{
+    const char *e = number(p, lo, hi);
+
+    return e && *e == '\0';
+}
+
+/* ART[.ITEM] at p and nothing after: ART from 1 to art_hi, ITEM from 1 to
+ * item_hi, or with para also pN (a paragraph, I2019:12.p2). */
+static bool art_item(const char *p, long art_hi, long item_hi, bool para)
+{
+    const char *e = number(p, 1, art_hi);
+
+    if (!e)
+        return false;
+    if (*e == '\0')
+        return true;
+    if (*e != '.')
+        return false;
+    e++;
+    if (para && *e == 'p')
+        return whole(e + 1, 1, 9);
+    return whole(e, 1, item_hi);
+}
+
 bool rule_lint_citation_ok(const char *id)
 {
     static const char *const cl[] = {"286-1", "287-1", "287-2", "37-1", "38", "72", "73", "74",
@@ -283,36 +309,18 @@ bool rule_lint_citation_ok(const char *id)
                 return true;
         return false;
     }
-    if (!strncmp(id, "I2019:", 6)) {
-        const char *e = number(p, 1, 19);
-
-        if (!e)
-            return false;
-        if (*e == '\0')
-            return true;
-        if (*e != '.')
-            return false;
-        if (e[1] == 'p')
-            return number(e + 2, 1, 9) && *number(e + 2, 1, 9) == '\0';
-        return number(e + 1, 1, 9) && *number(e + 1, 1, 9) == '\0';
-    }
+    if (!strncmp(id, "I2019:", 6))
+        return art_item(p, 19, 9, true);
     if (!strncmp(id, "P2000:", 6))
-        return number(p, 1, 9) && *number(p, 1, 9) == '\0';
-    if (!strncmp(id, "G2021:", 6)) {
-        const char *e = number(p, 1, 3);
-
-        if (!e)
-            return false;
-        if (*e == '\0')
-            return true;
-        return *e == '.' && number(e + 1, 1, 23) && *number(e + 1, 1, 23) == '\0';
-    }
+        return whole(p, 1, 9);
+    if (!strncmp(id, "G2021:", 6))
+        return art_item(p, 3, 23, false);
     if (!strncmp(id, "TF2021:", 7))
         return !strcmp(p, "9.1") || !strcmp(p, "9.2");
     if (!strncmp(id, "DK2022:", 7))
         return !strcmp(p, "4");
     if (!strncmp(id, "BX2025:", 7))
-        return number(p, 1, 11) && *number(p, 1, 11) == '\0';
+        return whole(p, 1, 11);
     return false;
 }
 

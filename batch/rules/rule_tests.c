@@ -117,20 +117,6 @@ static enum status read_cases(const char *path, struct acts *acts, struct tally 
 
 /* ---- comparison ---- */
 
-static bool list_has(const char *list, const char *item, size_t len)
-{
-    const char *p = list;
-
-    while (p && *p) {
-        const char *e = strchr(p, ';');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == len && memcmp(p, item, len) == 0)
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
-}
-
 /* How many of the ';'-separated items of a are in b (*in), out of how
  * many (*items); empty items are skipped. */
 static void list_match(const char *a, const char *b, int *in, int *items)
@@ -142,7 +128,7 @@ static void list_match(const char *a, const char *b, int *in, int *items)
 
         if (n > 0) {
             (*items)++;
-            *in += list_has(b, p, n);
+            *in += rec_list_has(b, p, n);
         }
         p = e ? e + 1 : NULL;
     }
@@ -159,7 +145,7 @@ static void list_items(const char *a, const char *b, bool in, char *out, size_t 
         const char *e = strchr(p, ';');
         size_t n = e ? (size_t)(e - p) : strlen(p);
 
-        if (n > 0 && list_has(b, p, n) == in && used < len)
+        if (n > 0 && rec_list_has(b, p, n) == in && used < len)
             used +=
                 (size_t)snprintf(out + used, len - used, "%s'%.*s'", used ? ", " : "", (int)n, p);
         p = e ? e + 1 : NULL;

@@ -51,5 +51,12 @@ bad unlisted '' 'cp "$rules/art287_2.lua" "$rules/bx2025.lua"' \
 bad suspension-article sentencing.lua 's/if susp then cite(res, "CL:72") end/if susp then cite(res, "CL:27") end/' \
     'a suspended sentence must cite CL:72'
 
+# luacheck too, where installed (make test installs it), with the folder's
+# .luacheckrc: an unused variable.
+if command -v luacheck >/dev/null; then
+    bad luacheck evaluate.lua 's/^function evaluate(case, explain)$/local unused_thing = 1\nfunction evaluate(case, explain)/' \
+        "/luacheck/evaluate.lua:[0-9]+:[0-9]+: \\(W211\\) unused variable 'unused_thing'"
+fi
+
 [ "$fails" -eq 0 ] || exit 1
 echo "every bad rule set refused"
