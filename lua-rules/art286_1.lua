@@ -122,7 +122,6 @@ OFFENSES.refuse_netsec_duty = {
     heavier_offense_flag = false,   -- legal-rules 8.2 names 287-1/287-2 only
     uses_income = false,            -- illegal income is not a 286-1 fact
     gate_cite = "I2019:2",
-    tests = TESTS[LAW.versions[1].id],
     run = run,
     -- declared facts, for accumulation across acts (I2019:16)
     sum_facts = {

@@ -57,7 +57,6 @@ OFFENSES.illegal_use_network = {
     allows_surveillance = false,
     heavier_offense_flag = true,              -- CL:287-1 para 3
     uses_income = true,
-    tests = TESTS[LAW.versions[1].id],
     run = run,
     sum_facts = {
         "crime_sites", "crime_site_accounts", "crime_groups", "crime_group_members",

@@ -84,13 +84,9 @@ local function build(P)
               { "illegal_income_yuan", M * T.income } },
             "cross-type sum of \"总计\" is UNVERIFIED (PARAMS.helping.unproven_sum_across_types)")
     end
-    -- every test, for looking a basis id up (accumulation check)
-    local ALL = {}
-    for _, t in ipairs(PARA1) do ALL[#ALL + 1] = t end
-    for _, t in ipairs(PARA2) do ALL[#ALL + 1] = t end
-    return { PARA1 = PARA1, PARA2 = PARA2, ALL = ALL }
+    return { PARA1 = PARA1, PARA2 = PARA2 }
 end
-local TESTS = LAW.each_version(build)   -- version id -> { PARA1, PARA2, ALL }
+local TESTS = LAW.each_version(build)   -- version id -> { PARA1, PARA2 }
 
 local BRANCH_STEP = "helped crime unproven: Art. 12 para 2 branch"
 local BRANCH_NOTE = "on the unproven acts only I2019:12.p2 can found the threshold; items 1, 5, "
@@ -196,7 +192,6 @@ OFF = {
     allows_surveillance = false,
     heavier_offense_flag = true,              -- CL:287-2 para 3
     uses_income = true,
-    tests = TESTS[LAW.versions[1].id].ALL,
     run = run,
     sum_facts = {
         "helped_parties", "payment_settled_yuan", "ad_funding_yuan", "illegal_income_yuan",

@@ -48,8 +48,9 @@ LAW.sources = {
     I2019 = { key = "act", from = PARAMS.temporal.am9_effective,
               title = "最高人民法院 最高人民检察院关于办理非法利用信息网络、帮助信息网络犯罪"
                   .. "活动等刑事案件适用法律若干问题的解释 (法释〔2019〕15号)" },
-    -- LAW: the 2000 provisions on property penalties (fine floor); in force
-    -- long before the three articles existed.
+    -- LAW: the 2000 provisions on property penalties (fine floor). The day
+    -- they took effect is not in legal-rules.md (UNVERIFIED there); it
+    -- precedes every act these articles reach, so no case turns on it.
     P2000 = { key = "act", from = "2000-12-19",
               title = "最高人民法院关于适用财产刑若干问题的规定 (法释〔2000〕45号)" },
     -- TF-OP2 (法发〔2021〕22号), issued 2021-06-17 (legal-rules.md gives
