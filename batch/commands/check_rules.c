@@ -3,12 +3,15 @@
  *     `sentencer check-rules`: load the rule set and run its golden tests
  *     (rule_tests.c, the folders of --tests, default tests/rules), with no
  *     database. Prints each failure as FILE:LINE: KEY: column: expected,
- *     got, and ends with "N passed, M failed".
+ *     got, and ends with "N passed, M failed". --accept rewrites failing
+ *     expectations from the results; --properties N runs the property
+ *     tests (rule_props.c) on N generated charges per offense.
  *
  * batch/commands/check_rules.c
  *-------------------------------------------------------------------------
  */
 #include "ctx.h"
+#include "rule_props.h"
 #include "rule_tests.h"
 #include "rules.h"
 
@@ -75,36 +78,59 @@ enum status cmd_check_rules(struct ctx *ctx, struct err *err)
 {
     struct rules_limits lim;
     struct rules *rules = NULL;
-    long findings = 0, passed = 0, failed = 0;
-    struct rule_tests_opts sel = {ctx->opt.select, ctx->opt.explain_failures};
+    struct rule_tests_counts n;
+    struct rule_props_counts pn;
+    long broken = 0;
+    struct rule_tests_opts sel = {ctx->opt.select, ctx->opt.explain_failures, ctx->opt.accept};
     enum status st;
 
     /* Findings go to standard output, errors to standard error: whole lines
      * each, so that the two piped together do not interleave mid-line. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
-    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &sel, &lim, stdout, &rules,
-                         &findings, &passed, &failed, err);
+    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, &sel, &lim, stdout, &rules, &n,
+                         err);
     if (st == ST_OK) {
         long lc = luacheck(ctx->opt.rules_dir, stdout);
 
         if (lc > 0)
-            findings += lc;
+            n.findings += lc;
         printf("rule set %s\n", rules_id(rules));
         if (lc < 0)
             printf("luacheck: not run (not installed, or no .luacheckrc in the rule folder)\n");
-        printf("static checks: %ld finding%s\n", findings, findings == 1 ? "" : "s");
-        printf("%ld passed, %ld failed\n", passed, failed);
-        if (findings > 0) {
-            st = err_set(err, ST_ERULES, "the rule set has %ld finding%s of its static checks",
-                         findings, findings == 1 ? "" : "s");
-            err_hint(err, "Fix the lines named above (FILE:LINE: ...) before the next run.");
-        } else if (failed > 0) {
-            st = err_set(err, ST_ERULES, "the rule set fails %ld of its %ld tests", failed,
-                         passed + failed);
-            err_hint(err, "Fix the rules (or the expectation) named above before the next run.");
+        printf("static checks: %ld finding%s\n", n.findings, n.findings == 1 ? "" : "s");
+        if (ctx->opt.accept)
+            printf("%ld passed, %ld failed, %ld accepted\n", n.passed, n.failed, n.accepted);
+        else
+            printf("%ld passed, %ld failed\n", n.passed, n.failed);
+    }
+    if (st == ST_OK && ctx->opt.properties > 0) {
+        st = rule_props_run(rules, ctx->opt.properties, stdout, &pn, err);
+        for (int p = 0; st == ST_OK && p < RP__COUNT; p++) {
+            printf("property: %s: %ld checks, %ld failed\n", rule_prop_names[p], pn.checked[p],
+                   pn.failures[p]);
+            broken += pn.failures[p];
         }
     }
+    if (st == ST_OK) {
+        if (n.findings > 0) {
+            st = err_set(err, ST_ERULES, "the rule set has %ld finding%s of its static checks",
+                         n.findings, n.findings == 1 ? "" : "s");
+            err_hint(err, "Fix the lines named above (FILE:LINE: ...) before the next run.");
+        } else if (n.failed > 0) {
+            st = err_set(err, ST_ERULES, "the rule set fails %ld of its %ld tests", n.failed,
+                         n.passed + n.failed + n.accepted);
+            err_hint(err, "Fix the rules (or the expectation) named above before the next run.");
+        } else if (broken > 0) {
+            st = err_set(err, ST_ERULES, "the rule set breaks a property in %ld checks", broken);
+            err_hint(err, "Each FAIL above shows a generated charge, a smaller one that still "
+                          "fails, and both results.");
+        }
+    }
+    if (n.accepted > 0)
+        printf("%ld expectation%s rewritten from the results: review them with \"git diff "
+               "%s\" before committing\n",
+               n.accepted, n.accepted == 1 ? "" : "s", ctx->opt.tests_dir);
     rules_free(rules);
     return st;
 }

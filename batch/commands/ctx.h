@@ -35,6 +35,9 @@ struct options {
     const char *since;     /* --since YYYY-MM-DD (diff) */
     const char *select;    /* --run REGEX (check-rules): the tests to run */
     bool explain_failures; /* --explain (check-rules): the trace of each failing case */
+    bool accept;           /* --accept (check-rules): rewrite failing expectations */
+    long properties;       /* --properties N (check-rules): charges per offense, 0: none */
+    const char *cases;     /* --cases FILE (explain): offline, from a cases.csv file */
     char **args;           /* positional arguments after the command */
     int nargs;
 };

@@ -561,7 +561,7 @@ enum status cmd_diff(struct ctx *ctx, struct err *err)
 {
     struct diff *d = calloc(1, sizeof *d);
     const char *dir = ctx->opt.out ? ctx->opt.out : "diff";
-    long findings = 0, passed = 0, failed = 0;
+    struct rule_tests_counts n;
     enum status st;
 
     if (!d)
@@ -571,13 +571,13 @@ enum status cmd_diff(struct ctx *ctx, struct err *err)
     rules_limits_set(&d->lim, ctx->opt.verbose, ctx->opt.case_time_ms);
     /* The candidate's checks are reported; the evaluation goes on. */
     st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &d->lim, stderr, &d->cand,
-                         &findings, &passed, &failed, err);
+                         &n, err);
     if (st != ST_OK)
         goto done;
     printf("candidate rule set %s: static checks %ld finding%s; golden tests %ld passed, %ld "
            "failed%s\n",
-           rules_id(d->cand), findings, findings == 1 ? "" : "s", passed, failed,
-           findings || failed ? " (evaluated anyway: fix them before it runs)" : "");
+           rules_id(d->cand), n.findings, n.findings == 1 ? "" : "s", n.passed, n.failed,
+           n.findings || n.failed ? " (evaluated anyway: fix them before it runs)" : "");
     fflush(stdout);
     if ((st = db_connect(&d->db, &ctx->opt.db, err)) != ST_OK ||
         (st = db_check_schema(d->db, err)) != ST_OK)

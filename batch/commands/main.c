@@ -47,11 +47,12 @@ static const struct command commands[] = {
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
      "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]"},
     {"export", cmd_export, 0, 0, "ox", "export [--out FILE] [--excel]"},
-    {"check-rules", cmd_check_rules, 0, 0, "rtTRX",
+    {"check-rules", cmd_check_rules, 0, 0, "rtTRXAP",
      "check-rules [--rules DIR] [--tests DIR|DIR/TOPIC] [--run REGEX] [--explain]\n"
-     "                [--case-time MS]"},
-    {"explain", cmd_explain, 1, 2, "RFT",
-     "explain [--run N] [--format text|json] [--case-time MS] CASE_NO [DEFENDANT_NO]"},
+     "                [--accept] [--properties N] [--case-time MS]"},
+    {"explain", cmd_explain, 1, 2, "RFTKr",
+     "explain [--run N] [--format text|json] [--case-time MS]\n"
+     "                [--cases FILE [--rules DIR]] CASE_NO [DEFENDANT_NO]"},
     {"status", cmd_status, 0, 0, "l", "status [--limit N]"},
     {"outputs", cmd_outputs, 0, 0, "Roxm", "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
     {"diff", cmd_diff, 0, 0, "rtoOCsxTw",
@@ -81,6 +82,15 @@ static void usage(FILE *fp)
             "  --run N         outputs: the run whose files to write again; explain: the\n"
             "                  recommendation run N stored (default: the current one)\n"
             "  --format F      explain: text (default) or json\n"
+            "  --cases FILE    explain: offline, the case from FILE (cases.csv format)\n"
+            "                  evaluated with --rules; no database\n"
+            "  --run REGEX     check-rules: only the tests whose TOPIC/CASE_NO/DEFENDANT_NO/\n"
+            "                  OFFENSE NOTE matches\n"
+            "  --explain       check-rules: print the trace of each failing test\n"
+            "  --accept        check-rules: rewrite each failing expected.csv row from the\n"
+            "                  rules' results, printing every change\n"
+            "  --properties N  check-rules: also the property tests on N generated charges\n"
+            "                  per offense (mitigation never harsher, and so on)\n"
             "  --label TEXT    run: a name for the rule set, stored with it (status shows it)\n"
             "  --workers N     run: parallel worker processes (default 1)\n"
             "  --limit N       run: evaluate at most N charges; status: runs shown\n"
@@ -137,6 +147,9 @@ int main(int argc, char **argv)
         {"court", required_argument, NULL, 'C'},
         {"since", required_argument, NULL, 's'},
         {"explain", no_argument, NULL, 'X'},
+        {"accept", no_argument, NULL, 'A'},
+        {"properties", required_argument, NULL, 'P'},
+        {"cases", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -269,6 +282,17 @@ int main(int argc, char **argv)
             break;
         }
         case 'X': ctx.opt.explain_failures = true; break;
+        case 'A': ctx.opt.accept = true; break;
+        case 'P':
+            if (!parse_int(optarg, 1, 1000000, &v)) {
+                log_error("--properties must be a whole number of charges per offense from 1 to "
+                          "1000000, not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.properties = v;
+            break;
+        case 'K': ctx.opt.cases = optarg; break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
         }

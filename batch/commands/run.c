@@ -403,26 +403,26 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct progress progress;
     enum status st;
     int reaped;
-    long findings = 0, passed = 0, failed = 0;
+    struct rule_tests_counts n;
     int64_t current = 0;
     bool idle = false;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
     if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &lim, stderr, &rules,
-                              &findings, &passed, &failed, err)) != ST_OK)
+                              &n, err)) != ST_OK)
         return st;
-    if (findings > 0) {
+    if (n.findings > 0) {
         st = err_set(err, ST_ERULES,
                      "the rule set has %ld finding%s of its static checks; nothing was written",
-                     findings, findings == 1 ? "" : "s");
+                     n.findings, n.findings == 1 ? "" : "s");
         err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
         goto done;
     }
-    if (failed > 0) {
+    if (n.failed > 0) {
         st = err_set(err, ST_ERULES,
-                     "the rule set fails %ld of its %ld golden tests; nothing was written", failed,
-                     passed + failed);
+                     "the rule set fails %ld of its %ld golden tests; nothing was written",
+                     n.failed, n.passed + n.failed);
         err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
         goto done;
     }
@@ -451,7 +451,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
          * rule set and wrote its outputs: record the run, write nothing. */
         char msg[96];
         install_signals();
-        if ((st = begin_run(ctx, db, rules, passed, failed, &run, err)) != ST_OK)
+        if ((st = begin_run(ctx, db, rules, n.passed, n.failed, &run, err)) != ST_OK)
             goto done;
         snprintf(msg, sizeof msg, "nothing to do; outputs of run %" PRId64 " are current", current);
         st = db_run_end(db, &run, "done", NULL, msg, 0, err);
@@ -476,7 +476,7 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
      * of 'interrupted'. Until then a signal ends the process, and nothing
      * has been written. */
     install_signals();
-    if ((st = begin_run(ctx, db, rules, passed, failed, &run, err)) != ST_OK)
+    if ((st = begin_run(ctx, db, rules, n.passed, n.failed, &run, err)) != ST_OK)
         goto done;
     /* The output folder is claimed before any work: a run that could not
      * write its files must not have stored anything. */

@@ -13,7 +13,9 @@
  */
 #include "rule_tests.h"
 
+#include "buf.h"
 #include "csvin.h"
+#include "csvout.h"
 #include "csvtable.h"
 #include "log.h"
 #include "recommend.h"
@@ -28,12 +30,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct tally {
-    long passed, failed;
+    long passed, failed, accepted;
     FILE *out;          /* where failures are reported */
     const regex_t *sel; /* --run: the tests to run, NULL: all */
     bool explain;       /* --explain: the trace of each failing case */
+    bool accept;        /* --accept: rewrite failing expectations from the results */
 };
 
 /* ---- cases.csv -> charges ---- */
@@ -170,6 +174,27 @@ static bool list_meets(const char *a, const char *b)
     return in > 0;
 }
 
+/* The ';'-separated items of a that are (in true) or are not (in false)
+ * in b, ';'-separated into out (--accept). False when out of memory. */
+static bool list_keep(const char *a, const char *b, bool in, struct buf *out)
+{
+    bool ok = true;
+
+    buf_reset(out);
+    for (const char *p = a; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (n > 0 && rec_list_has(b, p, n) == in) {
+            if (out->len > 0)
+                ok &= buf_addc(out, ';');
+            ok &= buf_add(out, p, n);
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return ok;
+}
+
 /* Compare one expected cell; on mismatch write why into why. */
 static bool cell_matches(const struct rec *r, int f, const char *want, char *got, size_t len)
 {
@@ -195,6 +220,114 @@ static bool cell_matches(const struct rec *r, int f, const char *want, char *got
 /* The golden tests are a run of today: a case without a conviction date
  * is tried on the machine's local date (0 if the clock cannot say, and the
  * rules then make such a case an error). */
+static int64_t today_local(void);
+
+/* ---- --accept: expected.csv rewritten from the results ---- */
+
+/* The note of a row that --accept adds: the maintainer must say why. */
+#define ACCEPTED_NOTE "accepted from the rules' result: say which provision and boundary this tests"
+
+/* The column of expected.csv named name: its rec field, and whether it is
+ * a list's _include (1) or _exclude (-1) column (0: the column itself). */
+static int column_field(const char *name, int *side)
+{
+    char base[128];
+    size_t n = strlen(name);
+
+    snprintf(base, sizeof base, "%s", name);
+    *side = 0;
+    if (n > 8 && strcmp(name + n - 8, "_include") == 0)
+        *side = 1;
+    else if (n > 8 && strcmp(name + n - 8, "_exclude") == 0)
+        *side = -1;
+    if (*side)
+        base[n - 8] = '\0';
+    return rec_field_find(base);
+}
+
+/* The cell that makes column c of a row hold for result r, into out:
+ * the result's value; for _include the items the result has, for
+ * _exclude those it has not. False when out of memory. */
+static bool accepted_cell(const struct csvtable *t, int c, const char *want, const struct rec *r,
+                          struct buf *out)
+{
+    int side, f = column_field(t->names[c], &side);
+    char got[4200];
+
+    rec_value_text(r, f, got, sizeof got);
+    if (side != 0)
+        return list_keep(want, got, side > 0, out);
+    buf_reset(out);
+    return buf_adds(out, got);
+}
+
+/* Write path again (through a temporary file renamed over it): the rows
+ * of t, each cell replaced by repl[row * ncols + col] where that is set,
+ * then one row per charge of add (its key, its result in the plain
+ * columns, ACCEPTED_NOTE). */
+static enum status write_expected(const char *path, const struct csvtable *t, char *const *repl,
+                                  const struct charge *charges, const struct rec *recs,
+                                  const size_t *add, size_t nadd, struct err *err)
+{
+    char tmp[4200];
+    struct csvout *w = NULL;
+    struct buf cell = {0};
+    FILE *fp;
+    enum status st;
+
+    snprintf(tmp, sizeof tmp, "%s.accept-tmp", path);
+    if (!(fp = fopen(tmp, "w")))
+        return err_set(err, ST_EIO, "could not write %s", tmp);
+    if ((st = csvout_open(&w, fp, tmp, false, err)) != ST_OK) {
+        fclose(fp);
+        unlink(tmp);
+        return st;
+    }
+    for (int c = 0; c < t->ncols; c++)
+        csvout_str(w, t->names[c], err);
+    csvout_end_row(w, err);
+    for (int row = 0; row < t->nrows; row++) {
+        for (int c = 0; c < t->ncols; c++) {
+            const char *v = repl[row * t->ncols + c];
+
+            csvout_str(w, v ? v : t->cells[row * t->ncols + c], err);
+        }
+        csvout_end_row(w, err);
+    }
+    for (size_t i = 0; i < nadd; i++) {
+        const struct act *a = &charges[add[i]].acts[0];
+
+        for (int c = 0; c < t->ncols; c++) {
+            const char *name = t->names[c];
+            int side;
+
+            if (strcmp(name, "case_no") == 0)
+                csvout_str(w, a->text[F_CASE_NO], err);
+            else if (strcmp(name, "defendant_no") == 0)
+                csvout_str(w, a->text[F_DEFENDANT_NO], err);
+            else if (strcmp(name, "offense") == 0)
+                csvout_str(w, a->text[F_OFFENSE], err);
+            else if (strcmp(name, "note") == 0)
+                csvout_str(w, ACCEPTED_NOTE, err);
+            else if (column_field(name, &side) >= 0 && side == 0 &&
+                     accepted_cell(t, c, "", &recs[add[i]], &cell))
+                csvout_str(w, cell.len ? cell.data : "", err);
+            else
+                csvout_str(w, "", err);
+        }
+        csvout_end_row(w, err);
+    }
+    buf_fini(&cell);
+    st = csvout_close(w, err); /* the first failure of any write above */
+    if (fclose(fp) != 0 && st == ST_OK)
+        st = err_set(err, ST_EIO, "could not write %s", tmp);
+    if (st == ST_OK && rename(tmp, path) != 0)
+        st = err_set(err, ST_EIO, "could not replace %s", path);
+    if (st != ST_OK)
+        unlink(tmp);
+    return st;
+}
+
 static int64_t today_local(void)
 {
     time_t now = time(NULL);
@@ -217,6 +350,10 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     struct csvtable *t = NULL;
     enum status st;
     int kc[3];
+    char **repl = NULL; /* --accept: new cells, NULL where unchanged */
+    size_t *add = NULL, nadd = 0;
+    bool changed = false;
+    struct buf cell = {0};
 
     snprintf(path, sizeof path, "%s/cases.csv", dir);
     snprintf(exp_path, sizeof exp_path, "%s/expected.csv", dir);
@@ -305,6 +442,11 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
         }
     }
 
+    if (tally->accept && (!(repl = calloc((size_t)t->nrows * (size_t)t->ncols + 1, sizeof *repl)) ||
+                          !(add = calloc(nch + 1, sizeof *add)))) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
     for (int row = 0; row < t->nrows; row++) {
         const char *key[3];
         size_t ci;
@@ -393,7 +535,40 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 ok = false;
             }
         }
-        if (ok) {
+        if (!ok && tally->accept) {
+            /* every cell that fails, rewritten to what the rules gave */
+            for (int c = 0; c < t->ncols; c++) {
+                const char *want = t->cells[row * t->ncols + c];
+                char **slot = &repl[row * t->ncols + c];
+
+                if (c == kc[0] || c == kc[1] || c == kc[2] || strcmp(t->names[c], "note") == 0)
+                    continue;
+                if (!accepted_cell(t, c, want, &recs[ci], &cell)) {
+                    st = err_set(err, ST_ENOMEM, "out of memory");
+                    goto done;
+                }
+                {
+                    const char *now = cell.len ? cell.data : "";
+                    int side, f = column_field(t->names[c], &side);
+                    char got[4200];
+
+                    rec_value_text(&recs[ci], f, got, sizeof got);
+                    /* unchanged where the cell already holds (a list in
+                     * another order, an error given by a part of it) */
+                    if (side == 0 ? cell_matches(&recs[ci], f, want, got, sizeof got)
+                                  : strcmp(now, want) == 0)
+                        continue;
+                    if (!(*slot = strdup(now))) {
+                        st = err_set(err, ST_ENOMEM, "out of memory");
+                        goto done;
+                    }
+                    fprintf(tally->out, "%s:%ld: %s/%s/%s: %s: '%s' -> '%s' (accepted)\n", exp_path,
+                            t->lines[row], key[0], key[1], key[2], t->names[c], want, now);
+                    changed = true;
+                }
+            }
+            tally->accepted++;
+        } else if (ok) {
             tally->passed++;
         } else {
             tally->failed++;
@@ -404,12 +579,27 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     }
     for (size_t i = 0; i < nch && !tally->sel; i++)
         if (!seen[i]) {
-            fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge\n", exp_path,
+            fprintf(tally->out, "%s: %s/%s/%s: no expected row for this charge%s\n", exp_path,
                     charges[i].acts[0].text[F_CASE_NO], charges[i].acts[0].text[F_DEFENDANT_NO],
-                    charges[i].acts[0].text[F_OFFENSE]);
-            tally->failed++;
+                    charges[i].acts[0].text[F_OFFENSE],
+                    tally->accept ? " (accepted: a row added with the result; write its note)"
+                                  : "");
+            if (tally->accept) {
+                add[nadd++] = i;
+                tally->accepted++;
+                changed = true;
+            } else {
+                tally->failed++;
+            }
         }
+    if (changed)
+        st = write_expected(exp_path, t, repl, charges, recs, add, nadd, err);
 done:
+    buf_fini(&cell);
+    for (int i = 0; repl && t && i < t->nrows * t->ncols; i++)
+        free(repl[i]);
+    free(repl);
+    free(add);
     csvtable_free(t);
     for (size_t i = 0; i < nch; i++)
         rec_fini(&recs[i]);
@@ -518,10 +708,10 @@ done:
 }
 
 enum status rule_tests_run(struct rules *rules, const char *tests_dir,
-                           const struct rule_tests_opts *opts, FILE *out, long *passed,
-                           long *failed, struct err *err)
+                           const struct rule_tests_opts *opts, FILE *out,
+                           struct rule_tests_counts *n, struct err *err)
 {
-    struct tally tally = {0, 0, out, NULL, opts && opts->explain};
+    struct tally tally = {0, 0, 0, out, NULL, opts && opts->explain, opts && opts->accept};
     regex_t sel;
 
     if (opts && opts->select) {
@@ -537,24 +727,25 @@ enum status rule_tests_run(struct rules *rules, const char *tests_dir,
 
     if (tally.sel)
         regfree(&sel);
-    *passed = tally.passed;
-    *failed = tally.failed;
+    n->passed = tally.passed;
+    n->failed = tally.failed;
+    n->accepted = tally.accepted;
     return st;
 }
 
 enum status rule_tests_load(const char *rules_dir, const char *tests_dir,
                             const struct rule_tests_opts *opts, const struct rules_limits *lim,
-                            FILE *out, struct rules **rules, long *findings, long *passed,
-                            long *failed, struct err *err)
+                            FILE *out, struct rules **rules, struct rule_tests_counts *n,
+                            struct err *err)
 {
     enum status st;
 
-    *passed = *failed = *findings = 0;
+    memset(n, 0, sizeof *n);
     if ((st = rules_load(rules, rules_dir, lim, err)) != ST_OK)
         return st;
     /* The static checks first: they cover what no golden row reaches. */
-    if ((st = rule_lint(*rules, rules_dir, out, findings, err)) != ST_OK ||
-        (st = rule_tests_run(*rules, tests_dir, opts, out, passed, failed, err)) != ST_OK) {
+    if ((st = rule_lint(*rules, rules_dir, out, &n->findings, err)) != ST_OK ||
+        (st = rule_tests_run(*rules, tests_dir, opts, out, n, err)) != ST_OK) {
         rules_free(*rules);
         *rules = NULL;
     }

@@ -911,6 +911,11 @@ void rules_set_trace(struct rules *r, bool on)
     r->trace = on;
 }
 
+bool rules_trace(const struct rules *r)
+{
+    return r->trace;
+}
+
 void rules_set_traceback(struct rules *r, bool on)
 {
     r->traceback = on;

@@ -78,6 +78,7 @@ enum status rules_each_param(struct rules *r, rules_param_fn fn, void *ud, struc
  * with one. A rule set must give the same result either way (check-rules
  * checks it). */
 void rules_set_trace(struct rules *r, bool on);
+bool rules_trace(const struct rules *r);
 /* With on, a rule error's message also names the rule lines that called
  * the one that failed (check-rules); off by default, as in a run. */
 void rules_set_traceback(struct rules *r, bool on);
