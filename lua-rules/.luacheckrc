@@ -25,7 +25,7 @@ max_line_length = 100
 -- offense file adds its entry to. common.lua's functions read PARAMS and
 -- LAW when they are called, after params.lua and law.lua have run.
 local order = { "common.lua", "params.lua", "law.lua", "art286_1.lua", "art287_1.lua",
-                "art287_2.lua",
+                "art287_2.lua", "bx2025.lua",
                 "measures.lua", "sentencing.lua", "evaluate.lua" }
 local defined = {
     ["common.lua"] = { "common", "yuan", "OFFENSES" },
@@ -34,6 +34,8 @@ local defined = {
     ["art286_1.lua"] = { "OFFENSES" },
     ["art287_1.lua"] = { "OFFENSES" },
     ["art287_2.lua"] = { "OFFENSES" },
+    -- switched off in MANIFEST; when on, it amends LAW and wraps an offense
+    ["bx2025.lua"] = { "OFFENSES", "LAW" },
     ["measures.lua"] = { "measures" },
     ["sentencing.lua"] = { "sentencing" },
     ["evaluate.lua"] = { "evaluate" },

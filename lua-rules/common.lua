@@ -141,6 +141,9 @@ end
 --                 test is), but its converted total still measures the
 --                 seriousness: its steps above L count for the base
 --                 sentence, so that a larger count never weighs less.
+--          'all'  met when EVERY listed fact reaches its threshold (a
+--                 conjunction: "3 accounts and inflow over 300,000"); its
+--                 steps are the fewest of any part
 --          'flag' met when ANY listed boolean fact is true
 --   facts  fact names read; thr, stepsz, amount: per fact
 --   note   optional static note for the trace (UNVERIFIED points)
@@ -174,6 +177,13 @@ function common.test_ge(cite, step, parts, note)
         t.minor_limit[i] = p[2] * k
         t.trace_thr[p[1]] = t.amount[i] and yuan_num(p[2]) or p[2]
     end
+    return t
+end
+
+-- parts as for test_ge; met only when every part reaches its threshold.
+function common.test_all(cite, step, parts, note)
+    local t = common.test_ge(cite, step, parts, note)
+    t.kind = "all"
     return t
 end
 
@@ -242,6 +252,16 @@ local function eval_test(t, f)
             end
         end
         return met, steps, minor, nil, met
+    elseif kind == "all" then
+        local steps, minor = nil, true
+        for j = 1, #facts do
+            local v, thr = f[facts[j]], t.thr[j]
+            if v < thr then return false, 0, false, nil, false end
+            local s = (v - thr) // t.stepsz[j]
+            if steps == nil or s < steps then steps = s end
+            if v >= t.minor_limit[j] then minor = false end
+        end
+        return true, steps or 0, minor, nil, true
     elseif kind == "conv" then
         local sum, single = 0, false
         for j = 1, #facts do
@@ -277,6 +297,7 @@ function common.new_ev(trace, law, version)
         any_assumed = false,  -- a fact read by a test was not recorded
         threshold_met = false,
         card_inflow = false,  -- DK2022:4 review rule (287-2 only)
+        flags = {},           -- further review flags an offense's tests raise
     }
 end
 

@@ -265,6 +265,7 @@ local function judge(off, valid, person, law, version, trace)
         end
     end
     if ev.card_inflow then flag(res, "card_inflow_rule") end
+    for k = 1, #ev.flags do flag(res, ev.flags[k]) end
     if ev.any_assumed then flag(res, "assumed_facts") end
     res.law_version = LAW.version_text(law, version)
     return res

@@ -154,8 +154,9 @@ function LAW.source_of(cite)
     return i and cite:sub(1, i - 1) or cite
 end
 
--- Trial-keyed sources, in the order law_version lists them.
-local TRIAL_ORDER = { "TF2021", "DK2022", "G2021", "G2024" }
+-- Trial-keyed sources, in the order law_version lists them (a module that
+-- adds a source appends it at load time).
+LAW.trial_order = { "TF2021", "DK2022", "G2021", "G2024" }
 
 -- The law of one case: its dates, the trial-keyed sources in force for its
 -- offense, and the act-keyed versions at the act and at trial.
@@ -168,8 +169,9 @@ function LAW.for_case(offense, act_date, trial_date)
             and (s.offenses == nil or s.offenses[offense])
         law.in_force[id] = applies and true or false
     end
-    for i = 1, #TRIAL_ORDER do
-        local id = TRIAL_ORDER[i]
+    local order = LAW.trial_order
+    for i = 1, #order do
+        local id = order[i]
         if law.in_force[id] then law.trial_sources[#law.trial_sources + 1] = id end
     end
     law.at_act = LAW.version_at(act_date)
