@@ -33,13 +33,14 @@ LAW = {}
 
 -- Sources by id. from: the first date (act or trial, per key) the source
 -- applies to; to: the last, nil while in force; offenses: only these
--- offenses (nil: all three).
+-- offenses (nil: all three); title; name: the title in a citation, when
+-- shorter.
 LAW.sources = {
     -- LAW: Criminal Law Amendment IX (items 28, 29, 52) created Arts. 286-1,
     -- 287-1 and 287-2 from 2015-11-01; their text has not changed since
     -- (legal-rules 6.3). Acts before are screened out (measures.screen_act).
     CL = { key = "act", from = PARAMS.temporal.am9_effective,
-           title = "中华人民共和国刑法 (as amended by Amendment IX)" },
+           title = "中华人民共和国刑法 (as amended by Amendment IX)", name = "中华人民共和国刑法" },
     -- LAW: I2019 (法释〔2019〕15号) took effect 2019-11-01 and, there being
     -- no earlier interpretation on these thresholds, applies to pending
     -- cases of acts from 2015-11-01 (TEMP-JI rule 2): keyed on the act from
@@ -196,3 +197,119 @@ function LAW.not_in_force_note(law, source)
     return ("%s applies to cases tried from %s; this case was tried on %s")
         :format(source, s.from, law.trial_date)
 end
+
+-------------------------------------------------------------------------------
+-- Provision titles: what `sentencer explain` prints beside each citation id.
+-------------------------------------------------------------------------------
+
+-- The Criminal Law's articles the rules cite, with the name of the offence
+-- (the SPC/SPP list of charges) or the usual editorial heading (the Code
+-- itself has no headings).
+LAW.headings = {
+    ["CL:286-1"] = "拒不履行信息网络安全管理义务罪",
+    ["CL:287-1"] = "非法利用信息网络罪",
+    ["CL:287-2"] = "帮助信息网络犯罪活动罪",
+    ["CL:12"] = "溯及力",
+    ["CL:17"] = "刑事责任年龄",
+    ["CL:17-1"] = "已满七十五周岁的人的刑事责任",
+    ["CL:27"] = "从犯",
+    ["CL:37-1"] = "职业禁止",
+    ["CL:38"] = "管制的期限；禁止令",
+    ["CL:65"] = "一般累犯",
+    ["CL:67"] = "自首；坦白",
+    ["CL:68"] = "立功",
+    ["CL:72"] = "缓刑的适用条件；禁止令",
+    ["CL:73"] = "缓刑的考验期限",
+    ["CL:74"] = "累犯和犯罪集团的首要分子不适用缓刑",
+    ["TF2021:9.1"] = "收购、出售、出租信用卡、银行账户、非银行支付账户等五张（个）以上",
+    ["TF2021:9.2"] = "收购、出售、出租他人手机卡、流量卡、物联网卡二十张以上",
+    ["BX2025:6"] = "“两卡”情节严重的标准（条号未经核实）",
+}
+
+local DIGITS = { "一", "二", "三", "四", "五", "六", "七", "八", "九" }
+
+-- n (1-999) in Chinese numerals, as article numbers are written:
+-- 12 -> 十二, 287 -> 二百八十七, 105 -> 一百零五.
+local function zh(n)
+    if n < 10 then return DIGITS[n] end
+    if n < 100 then
+        local t, u = n // 10, n % 10
+        return (t > 1 and DIGITS[t] or "") .. "十" .. (u > 0 and DIGITS[u] or "")
+    end
+    local h, rest = n // 100, n % 100
+    local s = DIGITS[h] .. "百"
+    if rest == 0 then return s end
+    if rest < 10 then return s .. "零" .. DIGITS[rest] end
+    return s .. (rest < 20 and "一" or "") .. zh(rest)
+end
+LAW.zh = zh
+
+-- The digits at the start of s and the rest, or nil.
+local function lead_number(s)
+    local n, i = 0, 1
+    while i <= #s do
+        local b = s:byte(i)
+        if b < 48 or b > 57 then break end
+        n = n * 10 + (b - 48)
+        i = i + 1
+    end
+    if i == 1 or n < 1 or n > 999 then return nil end
+    return n, s:sub(i)
+end
+
+-- "第十二条第一款第（二）项" for "12.2", "第十二条第二款" for "12.p2",
+-- "第二百八十七条之二" for "287-2"; nil when the form is not one of these.
+local function article_text(p)
+    local art, rest = lead_number(p)
+    if not art then return nil end
+    local s = "第" .. zh(art) .. "条"
+    if rest:sub(1, 1) == "-" then
+        local sub, after = lead_number(rest:sub(2))
+        if not sub or after ~= "" then return nil end
+        return s .. "之" .. zh(sub)
+    end
+    if rest == "" then return s end
+    if rest:sub(1, 2) == ".p" then
+        local para, after = lead_number(rest:sub(3))
+        if not para or after ~= "" then return nil end
+        return s .. "第" .. zh(para) .. "款"
+    end
+    if rest:sub(1, 1) == "." then
+        local item, after = lead_number(rest:sub(2))
+        if not item or after ~= "" then return nil end
+        return s .. "第一款第（" .. zh(item) .. "）项"
+    end
+    return nil
+end
+
+-- title(cite): the source's title, the provision in Chinese and its heading,
+-- e.g. "中华人民共和国刑法 第二百八十七条之二（帮助信息网络犯罪活动罪）"; nil
+-- for an id whose source is not in LAW.sources. The host calls it (the
+-- global `title`) for each citation id `sentencer explain` prints.
+function LAW.title(cite)
+    if type(cite) ~= "string" then return nil end
+    local src = LAW.source_of(cite)
+    local s = LAW.sources[src]
+    if s == nil then return nil end
+    local doc = s.name or s.title
+    if src == cite then return doc end
+    local p = cite:sub(#src + 2)
+    local where
+    if src == "G2021" then
+        local part, rest = lead_number(p)
+        if part then
+            where = "第" .. zh(part) .. "部分"
+            local item = rest:sub(1, 1) == "." and lead_number(rest:sub(2))
+            if item then where = where .. "第" .. item .. "项" end
+        end
+    elseif src == "TF2021" then
+        where = article_text(p:sub(1, (p:find(".", 1, true) or #p + 1) - 1))
+    else
+        where = article_text(p)
+    end
+    local text = doc .. " " .. (where or p)
+    local heading = LAW.headings[cite]
+    if heading then text = text .. "（" .. heading .. "）" end
+    return text
+end
+title = LAW.title

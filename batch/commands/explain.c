@@ -8,14 +8,20 @@
  *     its result and its provision. The replay must give exactly the stored
  *     result; a difference is an error naming the column and both values.
  *     Recommendations stored before rule sets were stored print the trace
- *     stored with them.
+ *     stored with them. Offline, `explain --cases FILE [--rules DIR]`
+ *     evaluates the case's rows of a cases.csv file with a rule folder and
+ *     needs no database. Each cited provision is printed with the title
+ *     the rule set gives it (its title(cite)).
  *
  * batch/commands/explain.c
  *-------------------------------------------------------------------------
  */
 #include "buf.h"
+#include "casefile.h"
 #include "ctx.h"
 #include "db.h"
+#include "json.h"
+#include "log.h"
 #include "recommend.h"
 #include "rules.h"
 #include "value.h"
@@ -26,14 +32,7 @@
 
 #include <stdio.h>
 #include <string.h>
-
-/* The cell at (r, c) ("" for NULL or a missing column). */
-static const char *cell(const struct result *t, int r, int c)
-{
-    const char *v = result_get(t, r, c);
-
-    return v ? v : "";
-}
+#include <time.h>
 
 /* Print stored text with control and invisible characters escaped
  * (text_escape): data imported before the reader refused them may hold ESC
@@ -54,55 +53,94 @@ static size_t put(const char *s)
     return out;
 }
 
-static enum status print_trace(struct db *db, const char *trace, struct err *err)
+/* The JSON text of v, or a string's text as it is (what PostgreSQL's ->>
+ * gives), printed escaped. */
+static void put_value(const struct json *v, struct buf *tmp)
 {
-    const char *params[1] = {trace};
-    struct result *t = NULL;
-    enum status st = db_query(db, Q_EXPLAIN_TRACE, 1, params, &t, err);
+    buf_reset(tmp);
+    if (v->type == JSON_STRING)
+        put(v->text);
+    else if (json_write(tmp, v) && tmp->len)
+        put(tmp->data);
+}
+
+/* facts, with each fact the case did not record (a key of assumed) shown
+ * as "not recorded", not as the 0 or false the rules read it as. */
+static bool facts_text(struct buf *b, const struct json *facts, const struct json *assumed)
+{
+    bool ok = buf_addc(b, '{');
+
+    for (size_t i = 0; ok && i < facts->n; i++) {
+        ok = (i == 0 || buf_adds(b, ", ")) &&
+             buf_add_json_str(b, facts->keys[i], strlen(facts->keys[i])) && buf_adds(b, ": ");
+        if (ok && json_get(assumed, facts->keys[i]))
+            ok = buf_adds(b, "\"not recorded\"");
+        else if (ok)
+            ok = json_write(b, &facts->items[i]);
+    }
+    return ok && buf_addc(b, '}');
+}
+
+/* A trace (the JSON array the rules return with explain) as text, one
+ * step a line: provision, step, result, then its facts, thresholds and
+ * note indented below. */
+static enum status print_trace(const char *trace, struct err *err)
+{
+    struct json *t = NULL;
+    struct buf tmp = {0};
+    enum status st = json_parse(trace, strlen(trace), &t, err);
 
     if (st != ST_OK)
         return st;
-    int c_facts = result_col(t, "facts"), c_pct = result_col(t, "pct"),
-        c_note = result_col(t, "note"), c_result = result_col(t, "result"),
-        c_cite = result_col(t, "cite"), c_step = result_col(t, "step"),
-        c_thr = result_col(t, "threshold");
-    for (int r = 0; r < result_rows(t); r++) {
-        const char *facts = cell(t, r, c_facts), *pct = cell(t, r, c_pct);
-        const char *note = cell(t, r, c_note), *result = cell(t, r, c_result);
-        size_t width;
+    for (size_t i = 0; t->type == JSON_ARRAY && i < t->n; i++) {
+        const struct json *e = &t->items[i], *v;
+        size_t width = 0;
 
+        if (e->type != JSON_OBJECT)
+            continue;
         printf("  ");
-        width = put(cell(t, r, c_cite));
+        if ((v = json_get(e, "cite")) != NULL && v->type == JSON_STRING)
+            width = put(v->text);
+        else if (v && v->type != JSON_NULL)
+            put_value(v, &tmp);
         printf("%*s ", width < 13 ? (int)(13 - width) : 0, ""); /* as %-13s */
-        put(cell(t, r, c_step));
-        if (result[0]) {
+        if ((v = json_get(e, "step")) != NULL && v->type != JSON_NULL)
+            put_value(v, &tmp);
+        if ((v = json_get(e, "result")) != NULL && v->type != JSON_NULL) {
             printf(" -> ");
-            put(result);
+            put_value(v, &tmp);
         }
-        if (pct[0]) {
+        if ((v = json_get(e, "pct")) != NULL && v->type != JSON_NULL) {
             printf(" (");
-            put(pct);
+            put_value(v, &tmp);
             printf("%%)");
         }
         printf("\n");
-        if (strcmp(facts, "{}") != 0) {
+        if ((v = json_get(e, "facts")) != NULL && v->type == JSON_OBJECT && v->n > 0) {
+            buf_reset(&tmp);
+            if (!facts_text(&tmp, v, json_get(e, "assumed"))) {
+                st = err_set(err, ST_ENOMEM, "out of memory");
+                break;
+            }
             printf("                facts: ");
-            put(facts);
+            put(tmp.data);
             printf("\n");
         }
-        if (c_thr >= 0 && strcmp(cell(t, r, c_thr), "{}") != 0) {
+        if ((v = json_get(e, "threshold")) != NULL && v->type == JSON_OBJECT && v->n > 0) {
             printf("                threshold: ");
-            put(cell(t, r, c_thr));
+            put_value(v, &tmp);
             printf("\n");
         }
-        if (note[0]) {
+        if ((v = json_get(e, "note")) != NULL && v->type != JSON_NULL &&
+            !(v->type == JSON_STRING && v->len == 0)) {
             printf("                ");
-            put(note);
+            put_value(v, &tmp);
             printf("\n");
         }
     }
-    result_free(t);
-    return ST_OK;
+    buf_fini(&tmp);
+    json_free(t);
+    return st;
 }
 
 /* The engine of the rule set last replayed (explain of one case needs one
@@ -235,10 +273,50 @@ static void print_recommendation(const struct rec *r)
     printf("\n");
 }
 
-static void print_head(const struct db_stored *s, const char *label)
-{
-    const struct rec *r = &s->rec;
+typedef bool (*provision_fn)(void *ud, const char *id, const char *title);
 
+/* fn for each provision the recommendation cites (basis, then the
+ * citations not in the basis) that the rule set gives a title (its
+ * title(cite), rules_title); none when rules is NULL (a stored trace, not
+ * replayed) or the rule set gives no titles. Stops when fn fails. */
+static bool each_provision(struct rules *rules, const struct rec *r, provision_fn fn, void *ud)
+{
+    const char *lists[2] = {r->text[R_THRESHOLD_BASIS], r->text[R_CITATIONS]};
+    char id[128], title[1024];
+
+    for (int l = 0; rules && l < 2; l++)
+        for (const char *p = lists[l]; p && *p;) {
+            const char *e = strchr(p, ';');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+
+            if (n > 0 && n < sizeof id && (l == 0 || !rec_list_has(lists[0], p, n))) {
+                memcpy(id, p, n);
+                id[n] = '\0';
+                if (rules_title(rules, id, title, sizeof title) && !fn(ud, id, title))
+                    return false;
+            }
+            p = e ? e + 1 : NULL;
+        }
+    return true;
+}
+
+static bool print_provision(void *ud, const char *id, const char *title)
+{
+    bool *head = ud;
+
+    if (!*head)
+        printf("  provisions:\n");
+    *head = true;
+    printf("    %-13s ", id);
+    put(title);
+    printf("\n");
+    return true;
+}
+
+/* The first lines: the charge, where the result comes from (origin), its
+ * status and threshold, then the whole recommendation. */
+static void print_head(const struct rec *r, const char *label, const char *origin)
+{
     put(r->text[R_CASE_NO]);
     printf("  defendant ");
     put(r->text[R_DEFENDANT_NO]);
@@ -251,8 +329,9 @@ static void print_head(const struct db_stored *s, const char *label)
         put(label);
         printf(")");
     }
-    printf(", run %" PRId64 ", facts revision %" PRId64 ": status %s", s->run_id, s->facts_rev,
-           r->num[R_STATUS] == STATUS_ERROR ? "error" : "ok");
+    printf(", ");
+    put(origin);
+    printf(": status %s", r->num[R_STATUS] == STATUS_ERROR ? "error" : "ok");
     if (r->num[R_STATUS] == STATUS_ERROR) {
         printf(": ");
         put(r->text[R_ERROR] ? r->text[R_ERROR] : "");
@@ -292,26 +371,185 @@ static bool add_rec_json(struct buf *b, const struct rec *r)
     return ok && buf_addc(b, '}');
 }
 
-static bool add_json(struct buf *b, const struct db_stored *s, const char *label, bool replayed,
-                     const char *trace)
-{
-    const struct rec *r = &s->rec;
+struct provisions_json {
+    struct buf *b;
+    bool first;
+};
 
-    return buf_adds(b, "{\"case_no\":") &&
-           buf_add_json_str(b, r->text[R_CASE_NO], strlen(r->text[R_CASE_NO])) &&
-           buf_adds(b, ",\"defendant_no\":") &&
-           buf_add_json_str(b, r->text[R_DEFENDANT_NO], strlen(r->text[R_DEFENDANT_NO])) &&
-           buf_adds(b, ",\"offense\":") &&
-           buf_add_json_str(b, r->text[R_OFFENSE], strlen(r->text[R_OFFENSE])) &&
-           buf_printf(b, ",\"run\":%" PRId64 ",\"facts_rev\":%" PRId64 ",\"rule_set\":", s->run_id,
-                      s->facts_rev) &&
+static bool add_provision_json(void *ud, const char *id, const char *title)
+{
+    struct provisions_json *pj = ud;
+    bool ok = (pj->first || buf_addc(pj->b, ',')) && buf_add_json_str(pj->b, id, strlen(id)) &&
+              buf_addc(pj->b, ':') && buf_add_json_str(pj->b, title, strlen(title));
+
+    pj->first = false;
+    return ok;
+}
+
+/* {"CL:287-2": "title", ...}: the provisions explain prints. */
+static bool add_provisions_json(struct buf *b, struct rules *rules, const struct rec *r)
+{
+    struct provisions_json pj = {b, true};
+
+    return buf_addc(b, '{') && each_provision(rules, r, add_provision_json, &pj) &&
+           buf_addc(b, '}');
+}
+
+/* Where one explained result comes from. */
+struct origin {
+    int64_t run_id, facts_rev; /* stored: the run and facts revision; 0 offline */
+    const char *cases_file;    /* offline: the file, else NULL */
+    long line;                 /* offline: the line of the charge's first act */
+    bool replayed;             /* evaluated again here (stored: and it matched) */
+};
+
+static bool add_json(struct buf *b, const struct rec *r, const char *label, const struct origin *o,
+                     const char *trace, struct rules *rules)
+{
+    bool ok = buf_adds(b, "{\"case_no\":") &&
+              buf_add_json_str(b, r->text[R_CASE_NO], strlen(r->text[R_CASE_NO])) &&
+              buf_adds(b, ",\"defendant_no\":") &&
+              buf_add_json_str(b, r->text[R_DEFENDANT_NO], strlen(r->text[R_DEFENDANT_NO])) &&
+              buf_adds(b, ",\"offense\":") &&
+              buf_add_json_str(b, r->text[R_OFFENSE], strlen(r->text[R_OFFENSE]));
+
+    if (o->cases_file)
+        ok = ok && buf_adds(b, ",\"run\":null,\"facts_rev\":null,\"cases_file\":") &&
+             buf_add_json_str(b, o->cases_file, strlen(o->cases_file)) &&
+             buf_printf(b, ",\"line\":%ld", o->line);
+    else
+        ok = ok &&
+             buf_printf(b, ",\"run\":%" PRId64 ",\"facts_rev\":%" PRId64 ",\"cases_file\":null",
+                        o->run_id, o->facts_rev);
+    return ok && buf_adds(b, ",\"rule_set\":") &&
            buf_add_json_str(b, r->text[R_RULE_SET], strlen(r->text[R_RULE_SET])) &&
            buf_adds(b, ",\"rule_set_label\":") &&
            (label && label[0] ? buf_add_json_str(b, label, strlen(label)) : buf_adds(b, "null")) &&
-           buf_adds(b, replayed ? ",\"replayed\":true,\"replay_matches\":true"
-                                : ",\"replayed\":false,\"replay_matches\":null") &&
+           buf_adds(b, !o->replayed    ? ",\"replayed\":false,\"replay_matches\":null"
+                       : o->cases_file ? ",\"replayed\":true,\"replay_matches\":null"
+                                       : ",\"replayed\":true,\"replay_matches\":true") &&
            buf_adds(b, ",\"recommendation\":") && add_rec_json(b, r) &&
+           buf_adds(b, ",\"provisions\":") && add_provisions_json(b, rules, r) &&
            buf_adds(b, ",\"trace\":") && buf_adds(b, trace ? trace : "[]") && buf_addc(b, '}');
+}
+
+/* One explained result, as text or appended to json (then i > 0: not the
+ * first). */
+static enum status show(const struct ctx *ctx, struct buf *json, size_t i, const struct rec *r,
+                        const char *label, const struct origin *o, const char *trace,
+                        struct rules *rules, struct err *err)
+{
+    char where[4400];
+
+    if (ctx->opt.json) {
+        if ((i > 0 && !buf_addc(json, ',')) || !add_json(json, r, label, o, trace, rules))
+            return err_set(err, ST_ENOMEM, "out of memory");
+        return ST_OK;
+    }
+    if (o->cases_file)
+        snprintf(where, sizeof where, "offline from %s line %ld", o->cases_file, o->line);
+    else
+        snprintf(where, sizeof where, "run %" PRId64 ", facts revision %" PRId64, o->run_id,
+                 o->facts_rev);
+    print_head(r, label, where);
+    if (r->num[R_STATUS] == STATUS_OK) {
+        bool head = false;
+
+        each_provision(rules, r, print_provision, &head);
+    }
+    if (o->cases_file)
+        printf("  (evaluated now from the file: nothing is read from or written to a "
+               "database)\n");
+    else if (!o->replayed)
+        printf("  (the trace stored with it: recorded before rule sets were stored, so "
+               "not replayed)\n");
+    else
+        printf("  (replayed: the same result as stored)\n");
+    if (r->num[R_STATUS] == STATUS_OK) {
+        enum status st = print_trace(trace ? trace : "[]", err);
+
+        if (st != ST_OK)
+            return st;
+    }
+    printf("\n");
+    return ST_OK;
+}
+
+/* The date of the run in China Standard Time (UTC+8, no daylight saving
+ * since 1991), as a run takes it: the trial date of a charge with no
+ * conviction date. */
+static int64_t china_today(void)
+{
+    time_t now = time(NULL);
+
+    return now == (time_t)-1 ? 0 : ((int64_t)now + 8 * 3600) / 86400;
+}
+
+static void on_reject(void *ud, const struct csvin_reject *rej)
+{
+    (void)ud;
+    log_error("%s:%ld: %s: %s (row left out)", rej->file, rej->line,
+              rej->column[0] ? rej->column : "(row)", rej->reason);
+}
+
+/* explain --cases FILE: the charges of the case in FILE evaluated now with
+ * the rule set of --rules, no database. */
+static enum status explain_offline(struct ctx *ctx, const char *case_no, const char *defendant_no,
+                                   struct err *err)
+{
+    struct rules_limits lim;
+    struct rules *rules = NULL;
+    struct casefile cf = {0};
+    struct buf json = {0};
+    size_t shown = 0;
+    int64_t today = china_today();
+    enum status st;
+
+    rules_limits_set(&lim, false, ctx->opt.case_time_ms);
+    if ((st = rules_load(&rules, ctx->opt.rules_dir, &lim, err)) != ST_OK)
+        return st;
+    if ((st = casefile_read(&cf, ctx->opt.cases, today, on_reject, NULL, err)) != ST_OK)
+        goto done;
+    if (ctx->opt.json && !buf_addc(&json, '[')) {
+        st = err_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    rules_set_trace(rules, true);
+    for (size_t i = 0; i < cf.n_charges && st == ST_OK; i++) {
+        struct charge *c = &cf.charges[i];
+        struct origin o = {0, 0, ctx->opt.cases, c->acts[0].line, true};
+        struct rec r = {0};
+
+        if (strcmp(c->acts[0].text[F_CASE_NO], case_no) != 0 ||
+            (defendant_no && strcmp(c->acts[0].text[F_DEFENDANT_NO], defendant_no) != 0))
+            continue;
+        c->run_date = today;
+        if ((st = recommend(rules, c, &r, err)) == ST_OK)
+            st = show(ctx, &json, shown++, &r, NULL, &o, r.trace_json, rules, err);
+        rec_fini(&r);
+    }
+    if (st == ST_OK && shown == 0) {
+        char shown_case[128], shown_def[64] = "";
+
+        text_show(shown_case, sizeof shown_case, case_no, strlen(case_no));
+        if (defendant_no)
+            text_show(shown_def, sizeof shown_def, defendant_no, strlen(defendant_no));
+        st = err_set(err, ST_EINPUT, "no case \"%s\"%s%s in %s", shown_case,
+                     defendant_no ? " defendant " : "", shown_def, ctx->opt.cases);
+        err_hint(err, "Check the case number (exact text) and that its rows were not rejected "
+                      "(above).");
+    }
+    if (st == ST_OK && ctx->opt.json) {
+        if (!buf_adds(&json, "]\n"))
+            st = err_set(err, ST_ENOMEM, "out of memory");
+        else
+            fputs(json.data, stdout);
+    }
+done:
+    buf_fini(&json);
+    casefile_fini(&cf);
+    rules_free(rules);
+    return st;
 }
 
 enum status cmd_explain(struct ctx *ctx, struct err *err)
@@ -325,6 +563,14 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
                *defendant_no = ctx->opt.nargs > 1 ? ctx->opt.args[1] : NULL;
     enum status st;
 
+    if (ctx->opt.cases) {
+        if (ctx->opt.run_id > 0) {
+            err_set(err, ST_EUSAGE, "--run and --cases do not go together");
+            err_hint(err, "--run replays what a run stored; --cases evaluates a file now.");
+            return ST_EUSAGE;
+        }
+        return explain_offline(ctx, case_no, defendant_no, err);
+    }
     rules_limits_set(&rp.lim, false, ctx->opt.case_time_ms);
     if ((st = db_connect(&db, &ctx->opt.db, err)) != ST_OK)
         return st;
@@ -359,31 +605,23 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
         const struct db_stored *s = &v[i];
         struct rec again = {0};
         bool stored_trace = s->rec.trace_json != NULL;
-        const char *trace;
+        struct origin o = {s->run_id, s->facts_rev, NULL, 0, !stored_trace};
 
         /* Recommendations stored before rule sets were: their trace. */
         if (!stored_trace && (st = replay(&rp, db, s, &again, err)) != ST_OK) {
             rec_fini(&again);
-            if (!ctx->opt.json)
-                print_head(s, NULL);
+            if (!ctx->opt.json) {
+                char where[128];
+
+                snprintf(where, sizeof where, "run %" PRId64 ", facts revision %" PRId64, s->run_id,
+                         s->facts_rev);
+                print_head(&s->rec, NULL, where);
+            }
             break;
         }
-        trace = stored_trace ? s->rec.trace_json : again.trace_json;
-        if (ctx->opt.json) {
-            if ((i > 0 && !buf_addc(&json, ',')) ||
-                !add_json(&json, s, stored_trace ? NULL : rp.label, !stored_trace, trace))
-                st = err_set(err, ST_ENOMEM, "out of memory");
-        } else {
-            print_head(s, stored_trace ? NULL : rp.label);
-            if (stored_trace)
-                printf("  (the trace stored with it: recorded before rule sets were stored, so "
-                       "not replayed)\n");
-            else
-                printf("  (replayed: the same result as stored)\n");
-            if (s->rec.num[R_STATUS] == STATUS_OK)
-                st = print_trace(db, trace ? trace : "[]", err);
-            printf("\n");
-        }
+        st = show(ctx, &json, i, &s->rec, stored_trace ? NULL : rp.label, &o,
+                  stored_trace ? s->rec.trace_json : again.trace_json,
+                  stored_trace ? NULL : rp.rules, err);
         rec_fini(&again);
     }
     if (st == ST_OK && ctx->opt.json) {

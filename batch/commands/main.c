@@ -316,6 +316,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
         return EXIT_USAGE;
     }
+    if (cmd->fn == cmd_explain && seen['r'] && !seen['K']) {
+        log_error("--rules applies to explain only with --cases (a stored recommendation is "
+                  "replayed with the rule set it records)");
+        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
+        return EXIT_USAGE;
+    }
     if (run_arg && cmd->fn == cmd_check_rules) {
         ctx.opt.select = run_arg;
     } else if (run_arg) {

@@ -14,6 +14,7 @@
 #include "rule_tests.h"
 
 #include "buf.h"
+#include "casefile.h"
 #include "csvin.h"
 #include "csvout.h"
 #include "csvtable.h"
@@ -42,11 +43,6 @@ struct tally {
 
 /* ---- cases.csv -> charges ---- */
 
-struct acts {
-    struct act *v;
-    size_t n, cap;
-};
-
 static void on_case_reject(void *ud, const struct csvin_reject *rej)
 {
     struct tally *t = ud;
@@ -54,69 +50,6 @@ static void on_case_reject(void *ud, const struct csvin_reject *rej)
     fprintf(t->out, "%s:%ld: %s: %s (test data rejected)\n", rej->file, rej->line,
             rej->column[0] ? rej->column : "(row)", rej->reason);
     t->failed++;
-}
-
-static int key_cmp(const struct act *a, const struct act *b)
-{
-    int c = strcmp(a->text[F_CASE_NO], b->text[F_CASE_NO]);
-    if (!c)
-        c = strcmp(a->text[F_DEFENDANT_NO], b->text[F_DEFENDANT_NO]);
-    if (!c)
-        c = strcmp(a->text[F_OFFENSE], b->text[F_OFFENSE]);
-    return c;
-}
-
-static int act_cmp(const void *x, const void *y)
-{
-    const struct act *a = x, *b = y;
-    int c = key_cmp(a, b);
-
-    if (!c)
-        c = (a->num[F_ACT_NO] > b->num[F_ACT_NO]) - (a->num[F_ACT_NO] < b->num[F_ACT_NO]);
-    return c;
-}
-
-static enum status read_cases(const char *path, struct acts *acts, struct tally *tally,
-                              struct err *err)
-{
-    FILE *fp = fopen(path, "rb");
-    struct csvin *in = NULL;
-    enum status st;
-
-    if (!fp)
-        return err_set(err, ST_ERULES, "could not open \"%s\"", path);
-    /* Golden tests are hypothetical cases: any date may be tested. */
-    if ((st = csvin_open(&in, fp, path, CSVIN_ANY_DAY, on_case_reject, tally, err)) != ST_OK) {
-        fclose(fp);
-        return ST_ERULES;
-    }
-    for (;;) {
-        if (acts->n == acts->cap) {
-            size_t cap = acts->cap ? 2 * acts->cap : 64;
-            struct act *v = realloc(acts->v, cap * sizeof *v);
-            if (!v) {
-                st = err_set(err, ST_ENOMEM, "out of memory");
-                break;
-            }
-            memset(v + acts->cap, 0, (cap - acts->cap) * sizeof *v);
-            acts->v = v;
-            acts->cap = cap;
-        }
-        enum csvin_result r = csvin_next(in, &acts->v[acts->n], err);
-        if (r == CSVIN_EOF)
-            break;
-        if (r == CSVIN_FAIL) {
-            st = ST_ERULES;
-            break;
-        }
-        if (r == CSVIN_ROW)
-            acts->n++;
-    }
-    if (acts->n < acts->cap)
-        act_fini(&acts->v[acts->n]); /* the slot of a rejected or last read */
-    csvin_close(in);
-    fclose(fp);
-    return st;
 }
 
 /* ---- comparison ---- */
@@ -342,8 +275,8 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                                struct err *err)
 {
     char path[4096], exp_path[4096];
-    struct acts acts = {0};
-    struct charge *charges = NULL;
+    struct casefile cf = {0};
+    struct charge *charges;
     struct rec *recs = NULL;
     bool *seen = NULL;
     size_t nch = 0;
@@ -357,26 +290,19 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
 
     snprintf(path, sizeof path, "%s/cases.csv", dir);
     snprintf(exp_path, sizeof exp_path, "%s/expected.csv", dir);
-    if ((st = read_cases(path, &acts, tally, err)) != ST_OK)
+    /* Golden tests are hypothetical cases: any date may be tested. */
+    if ((st = casefile_read(&cf, path, CSVIN_ANY_DAY, on_case_reject, tally, err)) != ST_OK)
         goto done;
-    if (acts.n > 1)
-        qsort(acts.v, acts.n, sizeof *acts.v, act_cmp);
-
-    /* Group the sorted acts into charges; the charges borrow the acts. */
-    charges = calloc(acts.n + 1, sizeof *charges);
-    recs = calloc(acts.n + 1, sizeof *recs);
-    seen = calloc(acts.n + 1, sizeof *seen);
-    if (!charges || !recs || !seen) {
+    charges = cf.charges;
+    nch = cf.n_charges;
+    recs = calloc(nch + 1, sizeof *recs);
+    seen = calloc(nch + 1, sizeof *seen);
+    if (!recs || !seen) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < acts.n; i++) {
-        if (nch == 0 || key_cmp(charges[nch - 1].acts, &acts.v[i]) != 0) {
-            charges[nch].run_date = today_local();
-            charges[nch++].acts = &acts.v[i];
-        }
-        charges[nch - 1].n_acts++;
-    }
+    for (size_t i = 0; i < nch; i++)
+        charges[i].run_date = today_local();
     for (size_t i = 0; i < nch; i++) {
         struct rec plain = {0};
         int f;
@@ -604,11 +530,8 @@ done:
     for (size_t i = 0; i < nch; i++)
         rec_fini(&recs[i]);
     free(recs);
-    free(charges);
     free(seen);
-    for (size_t i = 0; i < acts.n; i++)
-        act_fini(&acts.v[i]);
-    free(acts.v);
+    casefile_fini(&cf);
     return st;
 }
 

@@ -67,6 +67,7 @@ struct rules {
     long instr_limit;              /* instructions allowed in the current call */
     long time_limit;               /* milliseconds allowed in the current call */
     int evaluate_ref;              /* registry ref of the rule set's evaluate() */
+    int title_ref;                 /* registry ref of its title(cite), or LUA_NOREF */
     int env_ref;                   /* registry ref of the sandbox environment */
     timer_t timer;                 /* the clock of protected calls ... */
     pid_t timer_pid;               /* ... of this process (fork does not copy timers); 0: none */
@@ -646,6 +647,12 @@ static enum status load_kept_unprotected(struct rules *r, const char *prefix, co
         return ST_ERULES;
     }
     r->evaluate_ref = luaL_ref(r->L, LUA_REGISTRYINDEX); /* env */
+    lua_pushliteral(r->L, "title");
+    lua_rawget(r->L, -2); /* env, title: optional */
+    if (lua_isfunction(r->L, -1))
+        r->title_ref = luaL_ref(r->L, LUA_REGISTRYINDEX);
+    else
+        lua_pop(r->L, 1);
     if (!sandbox_freeze(r->L, -1)) {
         lua_pop(r->L, 1);
         return err_set(err, ST_ENOMEM, "out of memory freezing the rule set");
@@ -706,7 +713,7 @@ static enum status engine_new(struct rules **out, const struct rules_limits *lim
     }
     r->lim = *lim;
     r->trace = true;
-    r->evaluate_ref = r->env_ref = LUA_NOREF;
+    r->evaluate_ref = r->env_ref = r->title_ref = LUA_NOREF;
     r->L = lua_newstate(rules_alloc, r);
     if (!r->L) {
         free(r);
@@ -1035,6 +1042,48 @@ enum status rules_eval(struct rules *r, const struct charge *c, struct rec *out,
         return err_set(err, ST_ENOMEM, "out of memory evaluating a case");
     out->num[R_OFFENSE] = c->acts[0].num[F_OFFENSE];
     return ST_OK;
+}
+
+/* title(cite) with title at 1 and the cite (a C string) at 2. */
+static int title_protected(lua_State *L)
+{
+    const char *cite = lua_touserdata(L, 2);
+
+    lua_settop(L, 1);
+    lua_pushstring(L, cite);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+bool rules_title(struct rules *r, const char *cite, char *out, size_t len)
+{
+    lua_State *L = r->L;
+    int top = lua_gettop(L);
+    char msg[512];
+    bool ok = false;
+
+    out[0] = '\0';
+    if (r->title_ref == LUA_NOREF || !timer_ready(r) || !lua_checkstack(L, 4))
+        return false;
+    lua_pushcfunction(L, title_protected);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->title_ref);
+    lua_pushlightuserdata(L, (void *)(uintptr_t)cite);
+    if (protected_call(r, 2, 1, 1) == LUA_OK) {
+        size_t n;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+
+        if (s && n > 0 && n < len && utf8_valid(s, n) && !memchr(s, '\0', n)) {
+            memcpy(out, s, n + 1);
+            ok = true;
+        }
+    }
+    /* like a case: what title() changed of the shared state is put back */
+    if (!sandbox_shared_check(L, msg, sizeof msg))
+        ok = false;
+    lua_settop(L, top);
+    if (!ok)
+        out[0] = '\0';
+    return ok;
 }
 
 void rules_free(struct rules *r)

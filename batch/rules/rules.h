@@ -83,6 +83,14 @@ bool rules_trace(const struct rules *r);
  * the one that failed (check-rules); off by default, as in a run. */
 void rules_set_traceback(struct rules *r, bool on);
 
+/* The rule set's title for citation id cite (its global title(cite), if it
+ * defines one): the provision's name as a judge reads it, e.g.
+ * "中华人民共和国刑法 第二百八十七条之二（帮助信息网络犯罪活动罪）", into out
+ * (UTF-8). False, and out empty, when there is none: no title(), no string
+ * returned, too long for len, or an error (under the budgets of a case;
+ * a title is never worth failing for). */
+bool rules_title(struct rules *r, const char *cite, char *out, size_t len);
+
 /* Evaluate charge c into *out (rec_fini'd first, then owned by the caller).
  * A rule error (raised error, a budget or the memory cap exceeded, a change
  * to shared state, a malformed or oversized result) is not a failure of

@@ -21,6 +21,7 @@
 #include "codebook.h"
 #include "csvin.h"
 #include "csvtable.h"
+#include "json.h"
 #include "recommend.h"
 #include "rules.h"
 #include "suppress.h"
@@ -237,6 +238,38 @@ out:
     return ok;
 }
 
+static bool read_json(void *ud)
+{
+    static const char text[] = "[{\"cite\": \"I2019:12.2\", \"facts\": {\"payment_settled_yuan\": "
+                               "199999.99, \"x\": [true, null, \"\\u4e2d\"]}, \"result\": false}]";
+    struct json *j = NULL;
+    struct buf b = {0};
+    struct err err = {0};
+    bool ok;
+
+    (void)ud;
+    if (json_parse(text, sizeof text - 1, &j, &err) != ST_OK) {
+        assert_null(j);
+        return failed_saying(&err);
+    }
+    ok = json_write(&b, j) && buf_addc(&b, '\0');
+    json_free(j);
+    if (ok && strcmp(b.data, "[{\"cite\": \"I2019:12.2\", \"facts\": {\"payment_settled_yuan\": "
+                             "199999.99, \"x\": [true, null, \"\xE4\xB8\xAD\"]}, \"result\": "
+                             "false}]") != 0) {
+        buf_fini(&b);
+        fail_msg("written back differently");
+    }
+    buf_fini(&b);
+    return ok;
+}
+
+static void json_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    sweep(read_json);
+}
+
 static void rules_fail_cleanly_at_every_allocation(void **state)
 {
     (void)state;
@@ -250,6 +283,7 @@ int main(void)
         cmocka_unit_test(csvin_fails_cleanly_at_every_allocation),
         cmocka_unit_test(codebook_fails_cleanly_at_every_allocation),
         cmocka_unit_test(suppression_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(json_fails_cleanly_at_every_allocation),
         cmocka_unit_test(rules_fail_cleanly_at_every_allocation),
     };
 
