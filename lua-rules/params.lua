@@ -200,8 +200,8 @@ PARAMS = {
     ban = {
         min_years = 3,                -- LAW CL:37-1 "三年至五年"
         max_years = 5,                -- LAW CL:37-1
-        -- CALIBRATED: the statutory minimum, raised by one year when the
-        -- recommended fixed term reaches raise_from_months.
+        -- CALIBRATED: the statutory minimum of CL:37-1, raised by one year
+        -- when the recommended fixed term reaches raise_from_months.
         recommended_years = 3,
         raise_from_months = 24,
     },
@@ -217,7 +217,8 @@ PARAMS = {
         -- qualitative test is met, there is a
         -- mitigating circumstance (surrender, confession, guilty plea,
         -- restitution, meritorious service, accessory, or a minor), and the
-        -- defendant is neither a recidivist, a ringleader nor has a record.
+        -- defendant is neither a recidivist, a ringleader nor has a record
+        -- (I2019:15 gives no number: CHOICE).
         minor_fact_factor = 2,
     },
 
@@ -249,7 +250,8 @@ PARAMS = {
         increment_months = 1,
         increment_cap_months = 18,
         -- CALIBRATED: each further distinct test met adds extra_test_months
-        -- (aggravating facts of another kind), at most extra_test_cap_months.
+        -- (aggravating facts of another kind: G2021:2, Part II step 2, other
+        -- facts of the offence add to the base), at most extra_test_cap_months.
         extra_test_months = 1,
         extra_test_cap_months = 4,
         -- G2021 II(3)(4): the judge may adjust the result by up to 20%: the

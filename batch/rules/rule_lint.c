@@ -2,7 +2,8 @@
  * rule_lint.c
  *     Static checks of a rule set (see rule_lint.h): a small Lua lexer
  *     over each file for field names and citation ids, and a walk of the
- *     loaded PARAMS for bands and signs.
+ *     loaded PARAMS for bands, signs and the citation each number carries
+ *     in the parameter file's comments.
  *
  * The field check is deliberately simple: a name read as `x.name` must be
  * defined somewhere in the rule set (`name = ...` in a table or an
@@ -11,7 +12,7 @@
  * library function. A misspelling is defined nowhere, whichever branch
  * reads it.
  *
- * About 670 lines, on purpose in one file: a Lua lexer of its own (Lua's
+ * About 760 lines, on purpose in one file: a Lua lexer of its own (Lua's
  * parser compiles straight to bytecode and exposes no syntax tree), and
  * the field, citation and parameter checks, each short, that share it.
  *
@@ -576,6 +577,84 @@ static int param_line(const char *src, size_t len, const char *path)
     return line;
 }
 
+/* Line ln (1-based) of src: its start and length, or false past the end. */
+static bool line_at(const char *src, size_t len, int ln, const char **start, size_t *n)
+{
+    const char *p = src, *end = src + len;
+
+    for (int i = 1; i < ln; i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+        if (!nl)
+            return false;
+        p = nl + 1;
+    }
+    if (p >= end && ln > 1)
+        return false;
+    *start = p;
+    *n = (size_t)((memchr(p, '\n', (size_t)(end - p))
+                       ? (const char *)memchr(p, '\n', (size_t)(end - p))
+                       : end) -
+                  p);
+    return true;
+}
+
+/* Does text (n bytes) name a source of legal-rules.md 8.1 as a word: a
+ * citation id (I2019:12.2) or its source alone (TF2021 Art. 9, G2024)? */
+static bool names_source(const char *text, size_t n)
+{
+    for (int i = 0; sources[i]; i++) {
+        size_t k = strlen(sources[i]);
+
+        for (const char *q = text; q + k <= text + n; q++) {
+            const char *after = q + k;
+
+            if (memcmp(q, sources[i], k) != 0 ||
+                (q > text && (isalnum((unsigned char)q[-1]) || q[-1] == '_')))
+                continue;
+            if (after == text + n || !isalnum((unsigned char)*after))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Does the parameter on line ln carry a citation: a source of 8.1 named on
+ * its line (a comment, or a cite field), or in the comment lines right
+ * above it, above the run of parameter lines it belongs to or above the
+ * key of its table (one comment may cite a group of numbers)? */
+static bool param_cited(const char *src, size_t len, int ln)
+{
+    const char *p;
+    size_t n;
+    bool in_comment = false;
+
+    if (!line_at(src, len, ln, &p, &n))
+        return false;
+    if (names_source(p, n)) /* its comment, or a cite = "G2021:3.6" beside it */
+        return true;
+    for (int i = ln - 1; i >= 1 && line_at(src, len, i, &p, &n); i--) {
+        size_t k = 0;
+
+        while (k < n && (p[k] == ' ' || p[k] == '\t'))
+            k++;
+        if (k == n)
+            return false; /* a blank line ends the group */
+        if (n - k >= 2 && p[k] == '-' && p[k + 1] == '-') {
+            in_comment = true;
+            if (names_source(p + k, n - k))
+                return true;
+            continue;
+        }
+        /* code: another parameter of the group, or the key of the table
+         * that holds it (its comment cites the table's numbers); a table
+         * that closes here, or code above the comment, ends the group */
+        if (in_comment || memchr(p, '}', n))
+            return false;
+    }
+    return false;
+}
+
 static void check_params(struct linter *l, const struct params *ps, const char *file,
                          const char *src, size_t len)
 {
@@ -584,6 +663,19 @@ static void check_params(struct linter *l, const struct params *ps, const char *
         double v = ps->v[i].value;
         size_t n = strlen(path);
 
+        {
+            /* array elements (band.1, band.2) share their key's line:
+             * reported once */
+            int ln = param_line(src, len, path);
+            const char *last = strrchr(path, '.');
+            bool later = last && isdigit((unsigned char)last[1]) && strcmp(last + 1, "1") != 0;
+
+            if (!later && !param_cited(src, len, ln))
+                finding(l, file, ln,
+                        "PARAMS.%s = %g cites no provision: name its citation id (legal-rules.md "
+                        "8.1, e.g. -- LAW I2019:12.2) in a comment on its line or right above it",
+                        path, v);
+        }
         if (!strncmp(path, "adjust.", 7)) {
             char base[256], key[300];
             const struct param *lo, *hi, *cap;

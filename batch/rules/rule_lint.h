@@ -6,7 +6,8 @@
  *     that nothing defines (a misspelt fact or parameter in an untested
  *     branch), a malformed citation id or one outside legal-rules.md 8.1.
  *     Over the loaded parameters: a guideline adjustment outside its band,
- *     a number with the wrong sign. Each finding is FILE:LINE: message.
+ *     a number with the wrong sign, a number whose line or comment names
+ *     no source of 8.1. Each finding is FILE:LINE: message.
  *
  * batch/rules/rule_lint.h
  *-------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 # check-rules refuses rule sets the golden tests alone would pass, each with
 # the file and line: a misspelt name in a branch no golden row reaches, a
 # malformed citation id, a guideline adjustment outside its band, a fine
-# parameter with the wrong sign, a .lua file MANIFEST does not list; and a
+# parameter with the wrong sign, a number that cites no provision, a .lua
+# file MANIFEST does not list; and a
 # suspended sentence citing the accessory article instead of CL:72 (the
 # contract's required citations). The shipped rule set has no finding.
 set -euo pipefail
@@ -43,11 +44,13 @@ bad citation-space params.lua 's/cite = "G2021:3.6"/cite = "G2021 3.6"/' \
 bad citation-unknown params.lua 's/cite = "G2021:3.6"/cite = "G2021:3.66"/' \
     "/citation-unknown/params.lua:[0-9]+: citation id 'G2021:3.66' is not in legal-rules.md 8.1"
 bad band params.lua 's/surrender = { pct = -20,/surrender = { pct = -70,/' \
-    '/band/params.lua:286: PARAMS.adjust.surrender.pct = -70 lies outside its guideline band -40..0'
+    '/band/params.lua:288: PARAMS.adjust.surrender.pct = -70 lies outside its guideline band -40..0'
 bad sign params.lua 's/person_per_month = yuan(1000),/person_per_month = yuan(-1000),/' \
     '/sign/params.lua:160: PARAMS.fine.person_per_month = -100000 is negative'
-bad unlisted '' 'cp "$rules/art287_2.lua" "$rules/bx2025.lua"' \
-    '/unlisted/bx2025.lua:1: not listed in MANIFEST'
+bad uncited params.lua 's/-- G2021 II(3)(4): the judge/-- The judge/' \
+    '/uncited/params.lua:[0-9]+: PARAMS.sentencing.band_pct = 20 cites no provision'
+bad unlisted '' 'cp "$rules/art287_2.lua" "$rules/helping_extra.lua"' \
+    '/unlisted/helping_extra.lua:1: not listed in MANIFEST'
 bad suspension-article sentencing.lua 's/if susp then cite(res, "CL:72") end/if susp then cite(res, "CL:27") end/' \
     'a suspended sentence must cite CL:72'
 
