@@ -94,7 +94,7 @@ static void names_in_comments_strings_and_numbers_are_not_fields(void **state)
     (void)state;
     assert_int_equal(lint("--[[ t.nowhere_in_a_long_comment ]]\n"
                           "-- t.nowhere_in_a_comment\n"
-                          "PARAMS = { step = 1.5, list = { 'x.nowhere_in_a_string' } }\n"
+                          "PARAMS = { step = 1.5, list = { 'x.nowhere_in_a_string' } } -- G2021:2\n"
                           "local s = [==[ also.nowhere ]==] .. ('%d'):format(2) .. 1.5e-3\n"
                           "local T = { known = 1 }\n"
                           "function T.helper() return T.known + PARAMS.step end\n"
@@ -110,7 +110,8 @@ static void a_field_defined_nowhere_is_found_with_its_line(void **state)
     char out[2048];
 
     (void)state;
-    assert_int_equal(lint("PARAMS = { adjust = { surrender = { pct = -20, band = { -40, 0 } } } }\n"
+    assert_int_equal(lint("PARAMS = { adjust = { surrender = { pct = -20, band = { -40, 0 }, "
+                          "cite = 'G2021:3.6' } } }\n"
                           "local A = PARAMS.adjust\n"
                           "function evaluate(c)\n"
                           "  if c.acts[1].helped_parties > 99 then return A.surender.pct end\n"
@@ -128,16 +129,42 @@ static void parameters_outside_their_band_or_sign_are_found(void **state)
     (void)state;
     assert_int_equal(lint("PARAMS = {\n"
                           "  adjust = {\n"
-                          "    minor = { pct = -30, band = { -50, -10 } },\n"
-                          "    surrender = { pct = -70, band = { -40, 0 } },\n"
+                          "    minor = { pct = -30, band = { -50, -10 }, cite = 'G2021:3.1' },\n"
+                          "    surrender = { pct = -70, band = { -40, 0 }, cite = 'G2021:3.6' },\n"
                           "  },\n"
-                          "  fine = { base = -5 },\n"
+                          "  fine = { base = -5 }, -- P2000:2\n"
                           "}\n"
                           "function evaluate(c) return { status = 'ok' } end\n",
                           out, sizeof out),
                      2);
     assert_non_null(strstr(out, "R/rules.lua:4: PARAMS.adjust.surrender.pct = -70 lies outside"));
     assert_non_null(strstr(out, "R/rules.lua:6: PARAMS.fine.base = -5 is negative"));
+}
+
+/* Each number names its provision: on its line, or in the comment right
+ * above it, its group or its table; a number with neither is found. */
+static void parameters_that_cite_no_provision_are_found(void **state)
+{
+    char out[2048];
+
+    (void)state;
+    assert_int_equal(lint("PARAMS = {\n"
+                          "  -- LAW I2019:12 para 1\n"
+                          "  helping = {\n"
+                          "    parties = 3,\n"
+                          "    payment = 20000000,\n"
+                          "  },\n"
+                          "  -- the judge's margin\n"
+                          "  band_pct = 20,\n"
+                          "  cap = 18, -- G2021:2\n"
+                          "  -- CALIBRATED (G2021:2): both\n"
+                          "  start = 9,\n"
+                          "  step = 1,\n"
+                          "}\n"
+                          "function evaluate(c) return { status = 'ok' } end\n",
+                          out, sizeof out),
+                     1);
+    assert_non_null(strstr(out, "R/rules.lua:8: PARAMS.band_pct = 20 cites no provision"));
 }
 
 int main(void)
@@ -147,6 +174,7 @@ int main(void)
         cmocka_unit_test(names_in_comments_strings_and_numbers_are_not_fields),
         cmocka_unit_test(a_field_defined_nowhere_is_found_with_its_line),
         cmocka_unit_test(parameters_outside_their_band_or_sign_are_found),
+        cmocka_unit_test(parameters_that_cite_no_provision_are_found),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
