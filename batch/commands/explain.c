@@ -475,6 +475,17 @@ static enum status show(const struct ctx *ctx, struct buf *json, size_t i, const
     return ST_OK;
 }
 
+/* With --format json: close the array of the results shown and print it. */
+static enum status print_json(const struct ctx *ctx, struct buf *json, struct err *err)
+{
+    if (!ctx->opt.json)
+        return ST_OK;
+    if (!buf_adds(json, "]\n"))
+        return err_set(err, ST_ENOMEM, "out of memory");
+    fputs(json->data, stdout);
+    return ST_OK;
+}
+
 /* The date of the run in China Standard Time (UTC+8, no daylight saving
  * since 1991), as a run takes it: the trial date of a charge with no
  * conviction date. */
@@ -539,12 +550,8 @@ static enum status explain_offline(struct ctx *ctx, const char *case_no, const c
         err_hint(err, "Check the case number (exact text) and that its rows were not rejected "
                       "(above).");
     }
-    if (st == ST_OK && ctx->opt.json) {
-        if (!buf_adds(&json, "]\n"))
-            st = err_set(err, ST_ENOMEM, "out of memory");
-        else
-            fputs(json.data, stdout);
-    }
+    if (st == ST_OK)
+        st = print_json(ctx, &json, err);
 done:
     buf_fini(&json);
     casefile_fini(&cf);
@@ -624,12 +631,8 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
                   stored_trace ? NULL : rp.rules, err);
         rec_fini(&again);
     }
-    if (st == ST_OK && ctx->opt.json) {
-        if (!buf_adds(&json, "]\n"))
-            st = err_set(err, ST_ENOMEM, "out of memory");
-        else
-            fputs(json.data, stdout);
-    }
+    if (st == ST_OK)
+        st = print_json(ctx, &json, err);
 done:
     buf_fini(&json);
     rules_free(rp.rules);
