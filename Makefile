@@ -9,6 +9,7 @@
 #   make lint       clang-format check, clang-tidy, cppcheck, luacheck
 #   make format     reformat the C sources
 #   make bench      benchmark (BENCH_N cases, default 1000000)
+#   make calibration  the recommendations against published judgments
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for
 #                   FUZZ_SECONDS (default 300); fails when one finds something
 
@@ -54,7 +55,7 @@ DB_SRCS := $(wildcard tests/db/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-san/tests/unit/%)
 DB_BINS := $(DB_SRCS:tests/db/%.c=build-san/tests/db/%)
 
-.PHONY: all san demo test test-run deps lint format bench clean unit-tests db-tests \
+.PHONY: all san demo test test-run deps lint format bench calibration clean unit-tests db-tests \
         fuzz fuzz-build
 
 all: bin/sentencer
@@ -173,6 +174,11 @@ lint: $(GEN_QUERY_IDS)
 format:
 	clang-format -i batch/*/*.c batch/*/*.h tests/unit/*.c tests/db/*.c tests/fuzz/*.c tests/fuzz/*.h \
 		tests/include/*.h
+
+# How the recommendations fit published judgments (scripts/calibration).
+calibration: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/calibration
 
 bench: deps
 	@$(MAKE) --no-print-directory all
