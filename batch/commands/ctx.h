@@ -60,5 +60,6 @@ enum status cmd_explain(struct ctx *ctx, struct err *err);
 enum status cmd_status(struct ctx *ctx, struct err *err);
 enum status cmd_outputs(struct ctx *ctx, struct err *err);
 enum status cmd_diff(struct ctx *ctx, struct err *err);
+enum status cmd_report(struct ctx *ctx, struct err *err);
 
 #endif

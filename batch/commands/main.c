@@ -58,6 +58,9 @@ static const struct command commands[] = {
     {"diff", cmd_diff, 0, 0, "rtoOCsxTw",
      "diff --rules DIR [--tests DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
      "                [--out DIR] [--workers N] [--excel] [--case-time MS]"},
+    {"report", cmd_report, 1, 1, "oOCsxm",
+     "report deviation [--out DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
+     "                [--excel] [--min-cell K]"},
     {NULL, NULL, 0, 0, NULL, NULL},
 };
 

@@ -1717,6 +1717,25 @@ enum status db_query(struct db *db, enum query_id q, int nparams, const char *co
 static const char *const sql_snapshot_begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
                                               "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
 
+/* The deviation report's transaction: repeatable read like a snapshot,
+ * but not read only, because it makes a temporary table (dropped at
+ * commit) of the judged defendants to find comparable cases with an index
+ * (sql/queries/deviation_judged.sql). */
+enum status db_deviation_begin(struct db *db, struct err *err)
+{
+    enum status st = exec_command(db,
+                                  "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL jit = off; "
+                                  "SET LOCAL work_mem = '64MB'",
+                                  "starting the deviation report", err);
+
+    if (st == ST_OK)
+        st = exec_script(db, query_texts[Q_DEVIATION_JUDGED],
+                         "collecting the judged defendants (deviation_judged.sql)", err);
+    if (st != ST_OK)
+        db_rollback(db);
+    return st;
+}
+
 enum status db_snapshot_begin(struct db *db, struct err *err)
 {
     enum status st = exec_command(db, sql_snapshot_begin, "starting the outputs' snapshot", err);

@@ -217,6 +217,11 @@ enum status db_snapshot_export(struct db *db, char *id, size_t len, struct err *
 /* Begin a snapshot (as db_snapshot_begin) that is the exported one. */
 enum status db_snapshot_import(struct db *db, const char *id, struct err *err);
 
+/* Begin the deviation report's transaction (repeatable read) with its
+ * temporary table of judged defendants; end it with db_snapshot_end, or
+ * db_rollback on failure. */
+enum status db_deviation_begin(struct db *db, struct err *err);
+
 /* A cursor over query q, inside a transaction (a snapshot): fetch its rows
  * 2,000 at a time until a result has none, then close it. One at a time. */
 enum status db_cursor_open(struct db *db, enum query_id q, int nparams, const char *const *params,
