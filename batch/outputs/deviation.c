@@ -20,6 +20,7 @@
 #include "codebook.h"
 #include "csvout.h"
 #include "outfile.h"
+#include "report_html.h"
 #include "result.h"
 
 #include <errno.h>
@@ -181,9 +182,18 @@ static enum status write_codebook(struct csvout *w, struct err *err)
     return st;
 }
 
-/* deviation_summary.csv, suppressed at K = min_cell. */
+/* What the page needs of the summary: the totals, and the court rows it
+ * may show (those deviation_summary.csv shows whole). */
+struct points {
+    long defendants, inside;
+    long *n;
+    double *share;
+    int count, left_out;
+};
+
+/* deviation_summary.csv, suppressed at K = min_cell; fills *pt. */
 static enum status write_summary(struct db *db, const char *const *params, int k, struct csvout *w,
-                                 struct deviation_counts *n, struct err *err)
+                                 struct deviation_counts *n, struct points *pt, struct err *err)
 {
     struct result *t = NULL;
     enum status st = db_query(db, Q_DEVIATION_SUMMARY, 3, params, &t, err);
@@ -195,6 +205,12 @@ static enum status write_summary(struct db *db, const char *const *params, int k
         c_p25 = result_col(t, "deviation_p25"), c_p50 = result_col(t, "deviation_median"),
         c_p75 = result_col(t, "deviation_p75");
 
+    pt->n = calloc((size_t)result_rows(t) + 1, sizeof *pt->n);
+    pt->share = calloc((size_t)result_rows(t) + 1, sizeof *pt->share);
+    if (!pt->n || !pt->share) {
+        result_free(t);
+        return err_set(err, ST_ENOMEM, "out of memory");
+    }
     for (size_t c = 0; c < NCOLS(summary_cols); c++)
         csvout_str(w, summary_cols[c], err);
     st = csvout_end_row(w, err);
@@ -222,14 +238,49 @@ static enum status write_summary(struct db *db, const char *const *params, int k
         st = csvout_end_row(w, err);
         n->summary_rows++;
         n->suppressed_rows += whole;
+        pt->defendants += def;
+        pt->inside += in;
+        if (whole || share_hidden) {
+            pt->left_out++;
+        } else {
+            pt->n[pt->count] = def;
+            pt->share[pt->count++] = (double)in / (double)def;
+        }
     }
     result_free(t);
+    return st;
+}
+
+/* deviation.html from the totals, the court points and two small queries. */
+static enum status write_page(struct db *db, const char *const *params,
+                              const struct deviation_opts *o, const struct deviation_counts *n,
+                              const struct points *pt, FILE *fp, const char *name, struct err *err)
+{
+    struct result *hist = NULL, *kinds = NULL;
+    char filters[600];
+    enum status st;
+
+    snprintf(filters, sizeof filters, "%s%s, %s%s, %s%s", o->offense ? "offense " : "",
+             o->offense ? o->offense : "all offenses", o->court ? "court " : "",
+             o->court ? o->court : "all courts", o->since ? "convicted from " : "",
+             o->since ? o->since : "all years");
+    if ((st = db_query(db, Q_DEVIATION_HIST, 3, params, &hist, err)) == ST_OK &&
+        (st = db_query(db, Q_DEVIATION_KINDS, 3, params, &kinds, err)) == ST_OK) {
+        struct deviation_page page = {filters,     pt->defendants, pt->inside,  n->notices,
+                                      n->warnings, hist,           kinds,       pt->count,
+                                      pt->n,       pt->share,      pt->left_out};
+
+        st = deviation_html_write(fp, name, &page, err);
+    }
+    result_free(hist);
+    result_free(kinds);
     return st;
 }
 
 enum status deviation_write(struct db *db, const struct deviation_opts *o,
                             struct deviation_counts *n, struct err *err)
 {
+    struct points pt = {0};
     char k[16], min[16], months[16], path[4200];
     const char *params[6] = {o->offense, o->court, o->since, k, min, months};
     struct outfile f;
@@ -248,9 +299,16 @@ enum status deviation_write(struct db *db, const struct deviation_opts *o,
     }
     snprintf(path, sizeof path, "%s/deviation_summary.csv", o->dir);
     if (st == ST_OK && (st = outfile_open(&f, NULL, path, true, o->excel, err)) == ST_OK) {
-        st = write_summary(db, params, o->min_cell, f.w, n, err);
+        st = write_summary(db, params, o->min_cell, f.w, n, &pt, err);
         st = outfile_finish(&f, st, err);
     }
+    snprintf(path, sizeof path, "%s/deviation.html", o->dir);
+    if (st == ST_OK && (st = outfile_open(&f, NULL, path, false, false, err)) == ST_OK) {
+        st = write_page(db, params, o, n, &pt, f.fp, path, err);
+        st = outfile_finish(&f, st, err);
+    }
+    free(pt.n);
+    free(pt.share);
     snprintf(path, sizeof path, "%s/codebook.csv", o->dir);
     if (st == ST_OK && (st = outfile_open(&f, NULL, path, true, o->excel, err)) == ST_OK) {
         st = write_codebook(f.w, err);

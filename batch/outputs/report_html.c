@@ -609,3 +609,195 @@ enum status report_html_write(FILE *fp, const char *name, const struct report_in
                        errno ? strerror(errno) : "write error");
     return ST_OK;
 }
+
+/* ----------------------------------------------------------------------
+ * deviation.html
+ * ----------------------------------------------------------------------
+ */
+
+static void deviation_headline(struct page *p, const struct deviation_page *in)
+{
+    out(p, "<dl id=\"headline\">\n<div><dt>defendants with a judgment</dt><dd>");
+    count(p, (double)in->defendants);
+    out(p, "</dd></div>\n<div><dt>actual term inside the band</dt><dd>");
+    percent(p, in->defendants ? (double)in->inside_band / (double)in->defendants : 0);
+    out(p, "</dd></div>\n<div><dt>warnings</dt><dd>");
+    count(p, (double)in->warnings);
+    out(p, "</dd></div>\n<div><dt>notices</dt><dd>");
+    count(p, (double)in->notices);
+    out(p, "</dd></div>\n</dl>\n");
+}
+
+/* Defendants by deviation in months, -24 to +24 (the tails gathered). */
+static void deviation_histogram(struct page *p, const struct result *t)
+{
+    const int plot_h = 180, top = 10, left = 50, bottom = 40;
+    double count_at[49] = {0}, max_count = 0;
+    double bw = (double)(CHART_W - left - 10) / 49;
+
+    for (int r = 0; t && r < result_rows(t); r++) {
+        int m = (int)num(t, r, "months");
+
+        if (m >= -24 && m <= 24) {
+            count_at[m + 24] += num(t, r, "defendants");
+            if (count_at[m + 24] > max_count)
+                max_count = count_at[m + 24];
+        }
+    }
+    out(p, "<figure id=\"deviation-histogram\"><figcaption><h2>Deviation of the term</h2>"
+           "Defendants by actual minus recommended term, in months (0: the recommended term; "
+           "the ends gather everything beyond 24 months).</figcaption>\n");
+    svg_open(p, "deviation-histogram", top + plot_h + bottom, "Deviation of the term");
+    if (max_count <= 0) {
+        out(p, "<text x=\"%d\" y=\"%d\">No judged defendants.</text>\n", left, top + 20);
+    } else {
+        for (int i = 0; i < 49; i++) {
+            double h = plot_h * count_at[i] / max_count;
+
+            if (count_at[i] <= 0)
+                continue;
+            out(p,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                "<title>%+d months: %.0f</title></rect>\n",
+                left + bw * i + 1, top + plot_h - h, bw - 2, h, i == 24 ? "#1b4f72" : "#2e86c1",
+                i - 24, count_at[i]);
+        }
+        for (int m = -24; m <= 24; m += 6)
+            out(p, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%+d</text>\n",
+                left + bw * (m + 24 + 0.5), top + plot_h + 16, m);
+        out(p, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 6, (double)top + 4);
+        count(p, max_count);
+        out(p, "</text>\n<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>\n", left,
+            CHART_W - 10, top + plot_h, top + plot_h);
+        out(p,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">actual minus recommended term "
+            "(months)</text>\n",
+            left + (CHART_W - left) / 2, top + plot_h + 34);
+    }
+    out(p, "</svg>\n</figure>\n");
+}
+
+/* Actual kind (rows) by recommended kind (columns). */
+static void deviation_kinds(struct page *p, const struct result *t)
+{
+    out(p, "<figure id=\"deviation-kinds\"><figcaption><h2>Kind of sentence</h2>Defendants by "
+           "the kind the court gave (rows) and the kind recommended (columns); the diagonal "
+           "agrees.</figcaption>\n<table style=\"border-collapse:collapse;font-size:13px\">"
+           "<tr><th></th>");
+    for (int k = 0; k < NKINDS; k++) {
+        out(p, "<th style=\"padding:2px 6px\">");
+        html_text(p, kinds[k].label);
+        out(p, "</th>");
+    }
+    out(p, "</tr>\n");
+    for (int a = 0; a < NKINDS; a++) {
+        out(p, "<tr><th style=\"text-align:left;padding:2px 6px\">");
+        html_text(p, kinds[a].label);
+        out(p, "</th>");
+        for (int r = 0; r < NKINDS; r++) {
+            double c = 0;
+
+            for (int i = 0; t && i < result_rows(t); i++)
+                if (is(get(t, i, "actual_kind"), kinds[a].kind) &&
+                    is(get(t, i, "recommended_kind"), kinds[r].kind))
+                    c += num(t, i, "defendants");
+            out(p, "<td style=\"text-align:right;padding:2px 6px;%s\">",
+                a == r ? "background:#e8f1f8;font-weight:600" : "");
+            count(p, c);
+            out(p, "</td>");
+        }
+        out(p, "</tr>\n");
+    }
+    out(p, "</table>\n</figure>\n");
+}
+
+/* Courts' share inside the band against their number of defendants, with
+ * the overall share and the 95% and 99.8% limits a court of that size
+ * would fall within by chance (binomial, normal approximation). */
+static void deviation_funnel(struct page *p, const struct deviation_page *in)
+{
+    const int plot_h = 240, top = 10, left = 50, bottom = 40;
+    double p0 = in->defendants ? (double)in->inside_band / (double)in->defendants : 0;
+    long max_n = 10;
+    double w = CHART_W - left - 10;
+
+    for (int i = 0; i < in->ncourts; i++)
+        if (in->court_n[i] > max_n)
+            max_n = in->court_n[i];
+    out(p, "<figure id=\"deviation-funnel\"><figcaption><h2>Courts: share inside the band</h2>"
+           "Each point a court (and offense): its share of actual terms inside the recommended "
+           "band against its number of defendants. The line is the share over all courts; the "
+           "funnels are where 95%% and 99.8%% of courts of that size would fall by chance. ");
+    if (in->courts_left_out)
+        out(p, "%d small court rows left out (suppressed in deviation_summary.csv).",
+            in->courts_left_out);
+    out(p, "</figcaption>\n");
+    svg_open(p, "deviation-funnel", top + plot_h + bottom, "Courts: share inside the band");
+    for (int i = 0; i <= 4; i++) {
+        double y = top + plot_h - plot_h * i / 4.0;
+
+        out(p,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#dde\"/>"
+            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n",
+            left, CHART_W - 10, y, y, left - 6, y + 4, i * 25);
+    }
+    for (int z = 0; z < 2; z++) {
+        double zz = z ? 3.09 : 1.96;
+
+        for (int side = -1; side <= 1; side += 2) {
+            out(p, "<polyline fill=\"none\" stroke=\"%s\" stroke-dasharray=\"4 3\" points=\"",
+                z ? "#c0392b" : "#e59866");
+            for (int k = 1; k <= 60; k++) {
+                double n = 1 + (double)(max_n - 1) * k / 60.0;
+                double lim = p0 + side * zz * sqrt(p0 * (1 - p0) / n);
+
+                lim = lim < 0 ? 0 : lim > 1 ? 1 : lim;
+                out(p, "%.1f,%.1f ", left + w * n / (double)max_n, top + plot_h - plot_h * lim);
+            }
+            out(p, "\"/>\n");
+        }
+    }
+    out(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#1b4f72\"/>\n", left,
+        CHART_W - 10, top + plot_h - plot_h * p0, top + plot_h - plot_h * p0);
+    for (int i = 0; i < in->ncourts; i++)
+        out(p,
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#2e86c1\" fill-opacity=\"0.7\">"
+            "<title>%ld defendants, %.0f%% inside</title></circle>\n",
+            left + w * (double)in->court_n[i] / (double)max_n,
+            top + plot_h - plot_h * in->court_share[i], in->court_n[i], 100 * in->court_share[i]);
+    out(p, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>\n", left, CHART_W - 10,
+        top + plot_h, top + plot_h);
+    out(p,
+        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">defendants of the court (0 to %ld)"
+        "</text>\n",
+        left + (CHART_W - left) / 2, top + plot_h + 30, max_n);
+    out(p, "</svg>\n</figure>\n");
+}
+
+enum status deviation_html_write(FILE *fp, const char *name, const struct deviation_page *in,
+                                 struct err *err)
+{
+    struct page page = {fp, false}, *p = &page;
+
+    out(p,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+        "Sentences against recommendations</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+        "<header>\n<h1>Sentences against recommendations</h1>\n<p class=\"meta\">",
+        style);
+    html_text(p, in->filters);
+    out(p, "</p>\n</header>\n<main>\n");
+    deviation_headline(p, in);
+    deviation_histogram(p, in->hist);
+    deviation_kinds(p, in->kinds);
+    deviation_funnel(p, in);
+    out(p, "</main>\n<footer>\n<p>A deviation is a question for a judge, not a finding: the "
+           "recommendation encodes the statute and a calibrated method, not everything a court "
+           "weighs, and an earlier judgment is not a correct one. The figures are those of "
+           "deviation.csv and deviation_summary.csv (see codebook.csv).</p>\n</footer>\n"
+           "</body>\n</html>\n");
+    if (page.failed || ferror(fp))
+        return err_set(err, ST_EIO, "could not write \"%s\": %s", name,
+                       errno ? strerror(errno) : "write error");
+    return ST_OK;
+}

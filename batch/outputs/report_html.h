@@ -2,7 +2,8 @@
  * report_html.h
  *     report.html: one self-contained page (inline CSS and SVG, no script,
  *     no external file) with a run's headline numbers and charts, drawn
- *     from the results of the output queries (sql/queries/).
+ *     from the results of the output queries (sql/queries/); and
+ *     deviation.html, the deviation report's page, in the same style.
  *
  * Nothing here computes a statistic: the counts, shares and quantiles come
  * from PostgreSQL; this file only scales them to pixels. Every text taken
@@ -37,5 +38,22 @@ struct report_input {
  * messages. */
 enum status report_html_write(FILE *fp, const char *name, const struct report_input *in,
                               struct err *err);
+
+/* deviation.html: the deviation report's page. The court points are
+ * those deviation_summary.csv shows (suppressed rows left out, counted in
+ * courts_left_out). Everything borrowed for the call. */
+struct deviation_page {
+    const char *filters; /* e.g. "all offenses, all courts, all years" */
+    long defendants, inside_band, notices, warnings;
+    const struct result *hist;  /* query "deviation_hist" */
+    const struct result *kinds; /* query "deviation_kinds" */
+    int ncourts;                /* points of the funnel plot */
+    const long *court_n;        /* defendants of each court shown */
+    const double *court_share;  /* their share inside the band */
+    int courts_left_out;
+};
+
+enum status deviation_html_write(FILE *fp, const char *name, const struct deviation_page *in,
+                                 struct err *err);
 
 #endif

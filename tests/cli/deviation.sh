@@ -3,7 +3,8 @@
 # follow the recommendations except for 25 planted deviations (scripts/
 # gen-cases --actual-from --plant), the warnings are exactly the planted
 # charges; deviation_summary.csv agrees with an independent computation
-# from deviation.csv, its small cells suppressed; the filters narrow the
+# from deviation.csv, its small cells suppressed; deviation.html shows
+# the same figures; the filters narrow the
 # rows; its codebook documents every column; the report writes nothing
 # to the database.
 set -euo pipefail
@@ -94,6 +95,32 @@ for path in sys.argv[2:]:
     name = path.rsplit("/", 1)[1]
     cols = next(csv.reader(open(path, encoding="utf-8")))
     assert all((name, c) in cb for c in cols), [c for c in cols if (name, c) not in cb]
+PY
+
+# The page: every figure, one point per court row the summary shows whole,
+# the histogram's bars adding up to the defendants, the kind table's
+# diagonal to the agreeing kinds.
+python3 - dev/deviation.html dev/deviation.csv dev/deviation_summary.csv <<'PY'
+import csv, re, sys
+from html.parser import HTMLParser
+page = open(sys.argv[1], encoding="utf-8").read()
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+summary = list(csv.DictReader(open(sys.argv[3], encoding="utf-8")))
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.ids = set(); self.circles = 0; self.stack = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a: self.ids.add(a["id"])
+        if tag == "circle": self.circles += 1
+p = P(); p.feed(page)
+assert {"deviation-histogram", "deviation-kinds", "deviation-funnel"} <= p.ids, p.ids
+assert p.circles == sum(s["suppressed"] == "false" for s in summary), p.circles
+bars = [int(float(m)) for m in re.findall(r"<title>[+-]?\d+ months: (\d+)</title>", page)]
+assert sum(bars) == len(rows), (sum(bars), len(rows))
+diag = [int(m.replace(",", "")) for m in
+        re.findall(r'<td style="text-align:right;padding:2px 6px;background:#e8f1f8;font-weight:600">([\d,]+)</td>', page)]
+assert sum(diag) == sum(r["kind_agrees"] == "true" for r in rows), (sum(diag),)
 PY
 
 # Filters.
