@@ -108,6 +108,10 @@ static enum status import_file(struct db *db, const char *path, struct import_st
                  "rejected",
                  s->file, csvin_rows(in), good - stats.duplicates, stats.inserted, stats.updated,
                  stats.unchanged, s->rejected_rows);
+    if (st == ST_OK && stats.analyzed < 0)
+        log_warning("%s: the tables' statistics could not be refreshed; the next run may be slow "
+                    "until autovacuum analyzes them (or run ANALYZE as the tables' owner)",
+                    s->file);
 done:
     act_fini(&a);
     csvin_close(in);

@@ -66,6 +66,8 @@ struct db_import_stats {
     long updated;    /* acts whose values changed */
     long unchanged;  /* acts identical to what was stored */
     long duplicates; /* rows rejected as repeating a key of the same import */
+    int analyzed;    /* statistics refreshed after a large import: 1; it failed
+                      * (left to autovacuum): -1; not needed: 0 */
 };
 
 /* Reported for a row the database side rejects (a key repeated in the
