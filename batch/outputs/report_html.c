@@ -80,6 +80,15 @@ static void html_text(struct page *p, const char *s)
     }
 }
 
+/* The page's status once written: an error naming it when a write failed. */
+static enum status page_finish(const struct page *p, const char *name, struct err *err)
+{
+    if (p->failed || ferror(p->fp))
+        return err_set(err, ST_EIO, "could not write \"%s\": %s", name,
+                       errno ? strerror(errno) : "write error");
+    return ST_OK;
+}
+
 /* ----------------------------------------------------------------------
  * Reading the results
  * ----------------------------------------------------------------------
@@ -604,10 +613,7 @@ enum status report_html_write(FILE *fp, const char *name, const struct report_in
            "court-level figure; summary_court.csv blanks small court counts (see "
            "codebook.csv). A recommendation advises a judge; it does not replace one.</p>\n"
            "</footer>\n</body>\n</html>\n");
-    if (page.failed || ferror(fp))
-        return err_set(err, ST_EIO, "could not write \"%s\": %s", name,
-                       errno ? strerror(errno) : "write error");
-    return ST_OK;
+    return page_finish(p, name, err);
 }
 
 /* ----------------------------------------------------------------------
@@ -796,8 +802,5 @@ enum status deviation_html_write(FILE *fp, const char *name, const struct deviat
            "weighs, and an earlier judgment is not a correct one. The figures are those of "
            "deviation.csv and deviation_summary.csv (see codebook.csv).</p>\n</footer>\n"
            "</body>\n</html>\n");
-    if (page.failed || ferror(fp))
-        return err_set(err, ST_EIO, "could not write \"%s\": %s", name,
-                       errno ? strerror(errno) : "write error");
-    return ST_OK;
+    return page_finish(p, name, err);
 }
