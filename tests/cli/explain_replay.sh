@@ -42,7 +42,7 @@ grep -q "(golden " "$TMPDIR/new.txt" || { cat "$TMPDIR/new.txt"; fail "no rule s
 # unrecorded fact as "not recorded" (not the 0 the rules read), each
 # threshold beside the fact's value, the law applied.
 for want in '^  recommended: detention of 5 months \(band 4-6\)' '^  suspension: allowed, recommended, probation 5-12 months' \
-    '^  fine: 3000 yuan \(not below 500 yuan\)' '^  occupational ban: not eligible' \
+    '^  fine: 2000 yuan \(not below 500 yuan\)' '^  occupational ban: not eligible' \
     '^  injunction: eligible' '^  law applied: CL2015;I2019;TF2021;DK2022;G2021$' \
     '"helped_parties": "not recorded"' 'threshold: \{"payment_settled_yuan": 200000\}'; do
     grep -Eq "$want" "$TMPDIR/old.txt" || { cat "$TMPDIR/old.txt"; fail "explain lacks: $want"; }

@@ -45,8 +45,8 @@ bad citation-unknown params.lua 's/cite = "G2021:3.6"/cite = "G2021:3.66"/' \
     "/citation-unknown/params.lua:[0-9]+: citation id 'G2021:3.66' is not in legal-rules.md 8.1"
 bad band params.lua 's/surrender = { pct = -20,/surrender = { pct = -70,/' \
     "/band/params.lua:$(grep -n 'surrender = { pct = -20,' "$PROJECT/lua-rules/params.lua" | cut -d: -f1): PARAMS.adjust.surrender.pct = -70 lies outside its guideline band -40..0"
-bad sign params.lua 's/person_base = yuan(6000),/person_base = yuan(-6000),/' \
-    "/sign/params.lua:$(grep -n 'person_base = ' "$PROJECT/lua-rules/params.lua" | cut -d: -f1): PARAMS.fine.person_base = -600000 is negative"
+bad sign params.lua 's/person_base = yuan(3000),/person_base = yuan(-3000),/' \
+    "/sign/params.lua:$(grep -n 'person_base = ' "$PROJECT/lua-rules/params.lua" | cut -d: -f1): PARAMS.fine.person_base = -300000 is negative"
 bad uncited params.lua 's/-- G2021 II(3)(4): the judge/-- The judge/' \
     '/uncited/params.lua:[0-9]+: PARAMS.sentencing.band_pct = 20 cites no provision'
 bad unlisted '' 'cp "$rules/art287_2.lua" "$rules/helping_extra.lua"' \
