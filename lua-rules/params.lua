@@ -240,7 +240,7 @@ PARAMS = {
         -- Fitted with the caps below to the 19 published terms
         -- (tests/data/published, scripts/calibration-grid: 6-12 months x
         -- caps 3-18 x extra caps 0-4, mean absolute error of the term):
-        -- 10 months for 287-1 and 287-2 (chosen for 13 of the 19 defendants
+        -- 10 months for 287-1 and 287-2 (chosen for 12 of the 19 defendants
         -- when their case is left out of the fit). No published 286-1 case:
         -- kept at the former 9.
         start_months = {
