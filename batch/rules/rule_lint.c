@@ -580,22 +580,32 @@ static int param_line(const char *src, size_t len, const char *path)
 /* Line ln (1-based) of src: its start and length, or false past the end. */
 static bool line_at(const char *src, size_t len, int ln, const char **start, size_t *n)
 {
-    const char *p = src, *end = src + len;
+    const char *p = src, *end = src + len, *nl;
 
     for (int i = 1; i < ln; i++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-        if (!nl)
+        if (!(nl = memchr(p, '\n', (size_t)(end - p))))
             return false;
         p = nl + 1;
     }
-    if (p >= end && ln > 1)
-        return false;
+    nl = memchr(p, '\n', (size_t)(end - p));
     *start = p;
-    *n = (size_t)((memchr(p, '\n', (size_t)(end - p))
-                       ? (const char *)memchr(p, '\n', (size_t)(end - p))
-                       : end) -
-                  p);
+    *n = (size_t)((nl ? nl : end) - p);
+    return true;
+}
+
+/* The line before the one starting at line (src <= line): false at the
+ * first line. */
+static bool line_before(const char *src, const char **line, size_t *n)
+{
+    const char *end = *line, *p;
+
+    if (end <= src)
+        return false;
+    end--; /* its newline */
+    for (p = end; p > src && p[-1] != '\n'; p--)
+        ;
+    *line = p;
+    *n = (size_t)(end - p);
     return true;
 }
 
@@ -633,7 +643,7 @@ static bool param_cited(const char *src, size_t len, int ln)
         return false;
     if (names_source(p, n)) /* its comment, or a cite = "G2021:3.6" beside it */
         return true;
-    for (int i = ln - 1; i >= 1 && line_at(src, len, i, &p, &n); i--) {
+    while (line_before(src, &p, &n)) {
         size_t k = 0;
 
         while (k < n && (p[k] == ' ' || p[k] == '\t'))

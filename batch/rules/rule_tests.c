@@ -160,8 +160,9 @@ static int64_t today_local(void);
 /* The note of a row that --accept adds: the maintainer must say why. */
 #define ACCEPTED_NOTE "accepted from the rules' result: say which provision and boundary this tests"
 
-/* The column of expected.csv named name: its rec field, and whether it is
- * a list's _include (1) or _exclude (-1) column (0: the column itself). */
+/* The column of expected.csv named name (the check and --accept): its rec
+ * field, and whether it is a list's _include (1) or _exclude (-1) column
+ * (0: the column itself). */
 static int column_field(const char *name, int *side)
 {
     char base[128];
@@ -348,19 +349,12 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
     }
     for (int c = 0; c < t->ncols; c++) {
         const char *name = t->names[c];
-        char base[128];
-        size_t n = strlen(name);
-        int f;
+        int side, f;
 
         if (strcmp(name, "note") == 0)
             continue;
-        snprintf(base, sizeof base, "%s", name);
-        if (n > 8 && strcmp(name + n - 8, "_include") == 0)
-            base[n - 8] = '\0';
-        else if (n > 8 && strcmp(name + n - 8, "_exclude") == 0)
-            base[n - 8] = '\0';
-        f = rec_field_find(base);
-        if (f < 0 || (strcmp(base, name) != 0 && rec_fields[f].type != FT_LIST)) {
+        f = column_field(name, &side);
+        if (f < 0 || (side != 0 && rec_fields[f].type != FT_LIST)) {
             st = err_set(err, ST_ERULES, "%s:1: unknown column \"%s\"", exp_path, name);
             err_hint(err, "Use recommendations.csv column names, note, or <list column>_include "
                           "/ _exclude.");
@@ -413,18 +407,16 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
         }
         for (int c = 0; c < t->ncols; c++) {
             const char *name = t->names[c], *want = t->cells[row * t->ncols + c];
-            char base[128], got[1024];
-            size_t n = strlen(name);
-            int f;
+            char got[1024];
+            int side, f;
 
             if (c == kc[0] || c == kc[1] || c == kc[2] || strcmp(name, "note") == 0)
                 continue;
-            snprintf(base, sizeof base, "%s", name);
-            if (n > 8 &&
-                (strcmp(name + n - 8, "_include") == 0 || strcmp(name + n - 8, "_exclude") == 0)) {
-                bool include = name[n - 7] == 'i';
-                base[n - 8] = '\0';
-                f = rec_field_find(base);
+            f = column_field(name, &side);
+            if (side != 0) {
+                bool include = side > 0;
+                const char *base = rec_fields[f].name;
+
                 rec_value_text(&recs[ci], f, got, sizeof got);
                 if (want[0] && (include ? !list_subset(want, got) : list_meets(want, got))) {
                     char items[512];
@@ -437,7 +429,6 @@ static enum status check_topic(struct rules *rules, const char *dir, struct tall
                 }
                 continue;
             }
-            f = rec_field_find(name);
             if (!cell_matches(&recs[ci], f, want, got, sizeof got)) {
                 char diff[1100] = "";
 
