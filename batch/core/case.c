@@ -39,22 +39,24 @@ const char *const fine_rule_values[] = {"with_or_alone", NULL};
 
 /* Longest identifiers, in bytes of UTF-8 (README.md, "Limits of the
  * values"). A real case number, even one like （2021）新4003刑初12345号之一,
- * has under 40 bytes; a court code is a number of 6 to 12 digits or the
- * court's name (the longest, 新疆维吾尔自治区高级人民法院生产建设兵团分院,
- * has 66); a defendant number is 1, 2 or a label like 第一被告人 (15). Each
- * limit leaves several times that room, and together they keep a row of the
- * unique index on (case_no, defendant_no, offense) under 350 bytes, far
- * from PostgreSQL's btree limit of about 2700. */
+ * has under 40 bytes; a defendant number is 1, 2 or a label like 第一被告人
+ * (15). Each limit leaves several times that room, and together they keep a
+ * row of the unique index on (case_no, defendant_no, offense) under 350
+ * bytes, far from PostgreSQL's btree limit of about 2700. A court code is
+ * the six digits of its division (GB/T 2260, e.g. 110105 for Chaoyang,
+ * Beijing), checked by its form. */
 #define CASE_NO_MAX_BYTES 200
 #define DEFENDANT_NO_MAX_BYTES 100
-#define COURT_CODE_MAX_BYTES 200
+#define COURT_CODE_MAX_BYTES 6
 
 const struct field_def case_fields[F__COUNT] = {
-    [F_CASE_NO] = {"case_no", FT_TEXT, REQ | KEY, NULL, .max_bytes = CASE_NO_MAX_BYTES},
+    [F_CASE_NO] = {"case_no", FT_TEXT, REQ | KEY, NULL, .max_bytes = CASE_NO_MAX_BYTES,
+                   .form = TEXT_IDENTIFIER},
     [F_DEFENDANT_NO] = {"defendant_no", FT_TEXT, REQ | KEY, NULL,
-                        .max_bytes = DEFENDANT_NO_MAX_BYTES},
+                        .max_bytes = DEFENDANT_NO_MAX_BYTES, .form = TEXT_IDENTIFIER},
     [F_ACT_NO] = {"act_no", FT_INT, KEY, NULL},
-    [F_COURT_CODE] = {"court_code", FT_TEXT, REQ, NULL, .max_bytes = COURT_CODE_MAX_BYTES},
+    [F_COURT_CODE] = {"court_code", FT_TEXT, REQ, NULL, .max_bytes = COURT_CODE_MAX_BYTES,
+                      .form = TEXT_DIVISION_CODE},
     [F_OFFENSE] = {"offense", FT_ENUM, REQ | KEY, offense_values},
     [F_OFFENSE_DATE] = {"offense_date", FT_DATE, REQ, NULL},
     [F_CONVICTION_DATE] = {"conviction_date", FT_DATE, 0, NULL},

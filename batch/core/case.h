@@ -42,6 +42,17 @@ enum ftype {
 #define FF_CIRC 0x08u     /* a sentencing circumstance (rules read it) */
 #define FF_ACTUAL 0x10u   /* actual judgment: stored and exported, never given to the rules */
 
+/* The form of an FT_TEXT value on input. An identifier never begins with
+ * a character a spreadsheet takes for a formula (=, +, -, @; tab and CR
+ * are control characters, refused for every text): case numbers and court
+ * codes are opened in spreadsheets, and "=HYPERLINK(...)" in a cell is
+ * live there. */
+enum text_form {
+    TEXT_FREE,          /* any text without control characters */
+    TEXT_IDENTIFIER,    /* and no formula-like first character */
+    TEXT_DIVISION_CODE, /* six digits, an administrative division of GB/T 2260 */
+};
+
 struct field_def {
     const char *name; /* column name in CSV and database */
     enum ftype type;
@@ -49,6 +60,7 @@ struct field_def {
     const char *const *enum_values; /* FT_ENUM only; NULL-terminated */
     const char *db_name;            /* database column when it differs (amounts: *_fen) */
     size_t max_bytes;               /* FT_TEXT: longest value accepted on input (0: any) */
+    enum text_form form;            /* FT_TEXT: what the text must look like */
 };
 
 /* The database column of a field: amounts are stored as integer fen in a

@@ -402,6 +402,25 @@ static bool parse_enum(const struct field_def *def, const char *s, int64_t *num,
     return refuse(reason, reason_len, what, s);
 }
 
+/* Six digits whose first two are a province-level division of GB/T 2260
+ * (11 Beijing ... 65 Xinjiang, 71 Taiwan, 81 Hong Kong, 82 Macao). */
+static bool division_code(const char *s)
+{
+    static const unsigned char provinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                              35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                              53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
+
+    for (int i = 0; i < 6; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    if (s[6] != '\0')
+        return false;
+    for (size_t i = 0; i < sizeof provinces; i++)
+        if ((s[0] - '0') * 10 + (s[1] - '0') == provinces[i])
+            return true;
+    return false;
+}
+
 /* Text: UTF-8 without control characters (a case number holding ESC or a
  * line break cannot be typed back, and disturbs a terminal that shows it),
  * and no longer than the field allows (the database indexes identifiers). */
@@ -423,10 +442,20 @@ static bool parse_text(const struct field_def *def, const char *s, char *reason,
                  name, cp);
         return refuse(reason, reason_len, what, s);
     }
+    if (def->form == TEXT_DIVISION_CODE && !division_code(s))
+        return refuse(reason, reason_len,
+                      "not a court code: six digits of the court's administrative division "
+                      "(GB/T 2260, e.g. 110105)",
+                      s);
     if (def->max_bytes > 0 && len > def->max_bytes) {
         snprintf(what, sizeof what, "too long (%zu bytes, at most %zu)", len, def->max_bytes);
         return refuse(reason, reason_len, what, s);
     }
+    if (def->form == TEXT_IDENTIFIER && s[0] != '\0' && strchr("=+-@", s[0]))
+        return refuse(reason, reason_len,
+                      "begins with =, +, - or @, which a spreadsheet takes for a formula "
+                      "(remove the character, or write the identifier as the court does)",
+                      s);
     return true;
 }
 

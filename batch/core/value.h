@@ -33,7 +33,9 @@
  * integer form in *num (count, int, fen, 0/1, days since 1970-01-01 for
  * dates, enum index) and return true. FT_TEXT and FT_LIST succeed (num
  * untouched) unless s is not valid UTF-8, holds a control character (C0,
- * DEL, C1) or is longer than def->max_bytes. On failure write a reason for
+ * DEL, C1), is longer than def->max_bytes or breaks def->form (an
+ * identifier beginning with =, + , - or @; a court code that is not six
+ * digits of GB/T 2260). On failure write a reason for
  * the user into reason (e.g. "not a date (YYYY-MM-DD): '2021-13-01'",
  * "more than two decimals: '12.345'", "not one of person, unit: 'firm'") and
  * return false.

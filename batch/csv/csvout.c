@@ -28,6 +28,7 @@ struct csvout {
     size_t nfields;   /* fields in the current row */
     size_t row_bytes; /* bytes of the current row so far, separators included */
     long rows;
+    bool verbatim; /* text as it is, formula-like or not */
     /* The first failure (a write, a value that cannot be written): every
      * later call repeats it, so a caller may check once a row or at close. */
     enum status st;
@@ -76,21 +77,27 @@ static enum status flush(struct csvout *w, struct err *err)
     return ST_OK;
 }
 
-/* Write len bytes of s as one field; quote only when the field needs it:
- * separators, quotes, line ends, or blanks at either end (which many
- * readers, libcsv among them, would strip). */
-static enum status put(struct csvout *w, const char *s, size_t len, bool may_quote, struct err *err)
+enum quoting {
+    Q_NEVER,  /* numbers, booleans, dates, names of ours */
+    Q_NEEDED, /* text: quoted when it needs it */
+    Q_ALWAYS, /* a neutralised formula */
+};
+
+/* Write len bytes of s as one field; with Q_NEEDED, quote only when the
+ * field needs it: separators, quotes, line ends, or blanks at either end
+ * (which many readers, libcsv among them, would strip). */
+static enum status put(struct csvout *w, const char *s, size_t len, enum quoting q, struct err *err)
 {
     size_t sep = w->nfields > 0;
     size_t need = sep + len;
-    bool quote = false;
+    bool quote = q == Q_ALWAYS;
 
     if (w->st != ST_OK)
         return repeat(w, err);
-    if (may_quote && len > 0) {
+    if (q != Q_NEVER && len > 0) {
         size_t quotes = 0;
 
-        quote = s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t';
+        quote |= s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t';
         for (size_t i = 0; i < len; i++) {
             char c = s[i];
 
@@ -149,6 +156,7 @@ enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bo
     w->nfields = 0;
     w->row_bytes = 0;
     w->rows = 0;
+    w->verbatim = false;
     w->st = ST_OK;
     memset(&w->first, 0, sizeof w->first);
     w->len = 0;
@@ -160,14 +168,67 @@ enum status csvout_open(struct csvout **out, FILE *fp, const char *name, bool bo
     return ST_OK;
 }
 
+/* A cell a spreadsheet would take for a formula: it begins with =, +, -,
+ * @, tab or CR and is not a plain number (-3 and -0.5 are numbers; -2+3
+ * would be computed). */
+static bool formula_like(const char *s, size_t len)
+{
+    size_t i = 0, digits = 0;
+
+    if (len == 0 || s[0] == '\0' || !strchr("=+-@\t\r", s[0]))
+        return false;
+    if (s[0] != '-')
+        return true;
+    for (i = 1; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+        digits++;
+    if (i < len && s[i] == '.' && digits > 0) {
+        size_t frac = 0;
+
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            frac++;
+        if (frac == 0)
+            return true;
+    }
+    return i < len || digits == 0;
+}
+
+/* Text goes out as it is, except a formula-like cell, which is written
+ * with a leading apostrophe and quoted, as spreadsheet-safety guides
+ * (OWASP, "CSV Injection") recommend: every spreadsheet shows it as text. */
+static enum status put_text(struct csvout *w, const char *s, size_t len, struct err *err)
+{
+    char *t;
+    enum status st;
+
+    if (w->verbatim || !s || !formula_like(s, len))
+        return put(w, s, len, Q_NEEDED, err);
+    if (w->st != ST_OK)
+        return repeat(w, err);
+    t = malloc(len + 1);
+    if (!t) {
+        err_set(err, ST_ENOMEM, "out of memory writing \"%s\"", w->name);
+        return stick(w, ST_ENOMEM, err);
+    }
+    t[0] = '\'';
+    memcpy(t + 1, s, len);
+    st = put(w, t, len + 1, Q_ALWAYS, err);
+    free(t);
+    return st;
+}
+
+void csvout_verbatim(struct csvout *w)
+{
+    w->verbatim = true;
+}
+
 enum status csvout_field(struct csvout *w, const char *s, size_t len, struct err *err)
 {
-    return put(w, s, s ? len : 0, true, err);
+    return put_text(w, s, s ? len : 0, err);
 }
 
 enum status csvout_str(struct csvout *w, const char *s, struct err *err)
 {
-    return put(w, s, s ? strlen(s) : 0, true, err);
+    return put_text(w, s, s ? strlen(s) : 0, err);
 }
 
 enum status csvout_int(struct csvout *w, int64_t v, struct err *err)
@@ -175,7 +236,7 @@ enum status csvout_int(struct csvout *w, int64_t v, struct err *err)
     char tmp[32];
     size_t n = value_format(FT_INT, v, tmp, sizeof tmp);
 
-    return put(w, tmp, n, false, err);
+    return put(w, tmp, n, Q_NEVER, err);
 }
 
 enum status csvout_value(struct csvout *w, enum ftype t, bool present, int64_t num,
@@ -185,7 +246,7 @@ enum status csvout_value(struct csvout *w, enum ftype t, bool present, int64_t n
     size_t n;
 
     if (!present)
-        return put(w, NULL, 0, false, err);
+        return put(w, NULL, 0, Q_NEVER, err);
     switch (t) {
     case FT_TEXT:
     case FT_ENUM:
@@ -202,7 +263,7 @@ enum status csvout_value(struct csvout *w, enum ftype t, bool present, int64_t n
         return stick(w, ST_EINPUT, err);
     }
     /* Numbers, booleans and dates never need quotes. */
-    return put(w, tmp, n, false, err);
+    return put(w, tmp, n, Q_NEVER, err);
 }
 
 enum status csvout_end_row(struct csvout *w, struct err *err)
@@ -226,12 +287,12 @@ enum status csvout_end_row(struct csvout *w, struct err *err)
 enum status csvout_rec_header(struct csvout *w, struct err *err)
 {
     for (int i = 0; i < R__COUNT; i++)
-        if (put(w, rec_fields[i].name, strlen(rec_fields[i].name), false, err) != ST_OK)
+        if (put(w, rec_fields[i].name, strlen(rec_fields[i].name), Q_NEVER, err) != ST_OK)
             return ST_EIO;
     return csvout_end_row(w, err);
 }
 
-enum status csvout_rec(struct csvout *w, const struct rec *r, struct err *err)
+enum status csvout_rec_fields(struct csvout *w, const struct rec *r, struct err *err)
 {
     for (int i = 0; i < R__COUNT; i++) {
         const struct field_def *def = &rec_fields[i];
@@ -251,7 +312,14 @@ enum status csvout_rec(struct csvout *w, const struct rec *r, struct err *err)
         if (st != ST_OK)
             return st;
     }
-    return csvout_end_row(w, err);
+    return ST_OK;
+}
+
+enum status csvout_rec(struct csvout *w, const struct rec *r, struct err *err)
+{
+    enum status st = csvout_rec_fields(w, r, err);
+
+    return st != ST_OK ? st : csvout_end_row(w, err);
 }
 
 long csvout_rows(const struct csvout *w)

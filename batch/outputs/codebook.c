@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const doc_cols[] = {"file", "column", "type", "unit", "meaning", "source"};
+static const char *const doc_cols[] = {"file",    "column", "type", "unit",
+                                       "meaning", "source", "codes"};
 #define NDOC ((int)(sizeof doc_cols / sizeof doc_cols[0]))
 
 struct codebook {
@@ -78,7 +79,7 @@ bool codebook_find(const struct codebook *cb, const char *file, const char *colu
             found = r;
             break;
         }
-        if (f[0] == '\0' && is_summary(file) && found < 0)
+        if (((f[0] == '\0' && is_summary(file)) || strcmp(f, "*") == 0) && found < 0)
             found = r;
     }
     if (found < 0)
@@ -91,6 +92,7 @@ bool codebook_find(const struct codebook *cb, const char *file, const char *colu
         doc->unit = row[cb->col[3]];
         doc->meaning = row[cb->col[4]];
         doc->source = row[cb->col[5]];
+        doc->codes = row[cb->col[6]];
     }
     return true;
 }

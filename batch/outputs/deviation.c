@@ -147,7 +147,8 @@ static enum status write_rows(struct db *db, const char *const *params, struct c
  * (batch/outputs/codebook.csv); a column without one is an error. */
 static enum status write_codebook(struct csvout *w, struct err *err)
 {
-    static const char *const head[] = {"file", "column", "type", "unit", "meaning", "source"};
+    static const char *const head[] = {"file",    "column", "type", "unit",
+                                       "meaning", "source", "codes"};
     struct {
         const char *name;
         const char *const *cols;
@@ -176,6 +177,7 @@ static enum status write_codebook(struct csvout *w, struct err *err)
             csvout_str(w, d.unit, err);
             csvout_str(w, d.meaning, err);
             csvout_str(w, d.source, err);
+            csvout_str(w, d.codes, err);
             st = csvout_end_row(w, err);
         }
     codebook_free(cb);

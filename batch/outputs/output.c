@@ -22,6 +22,7 @@
 
 #include "codebook.h"
 #include "csvout.h"
+#include "datapackage.h"
 #include "db.h"
 #include "log.h"
 #include "report_html.h"
@@ -37,25 +38,27 @@
  * ----------------------------------------------------------------------
  */
 
-/* The statistics of both summary tables, in file order after their keys. */
+/* The statistics of both summary tables, in file order after their keys:
+ * counts, then quantiles (percentile_disc: each one defendant's value). */
 static const char *const summary_stats[] = {
-    "defendants",     "share_threshold_met", "kind_fixed_term",
-    "kind_detention", "kind_surveillance",   "kind_fine_only",
-    "kind_exempt",    "share_suspended",     "months_p10",
-    "months_p25",     "months_p50",          "months_p75",
-    "months_p90",     "fine_yuan_p25",       "fine_yuan_p50",
-    "fine_yuan_p75",  "share_ban_eligible",  "share_injunction_eligible",
-    "errors",
+    "defendants",     "evaluated",           "errors",         "threshold_met", "kind_fixed_term",
+    "kind_detention", "kind_surveillance",   "kind_fine_only", "kind_exempt",   "suspended",
+    "ban_eligible",   "injunction_eligible", "months_p10",     "months_p25",    "months_p50",
+    "months_p75",     "months_p90",          "fine_yuan_p25",  "fine_yuan_p50", "fine_yuan_p75",
 };
 #define NSTATS ((int)(sizeof summary_stats / sizeof summary_stats[0]))
 
-static const char *const offense_keys[] = {"offense", "conviction_year"};
+/* Every file of the run folder names the run and its rule set in its last
+ * columns (recommendations.csv has rule_set among the contract's). */
+static const char *const run_tail[] = {"run_id", "rule_set"};
+static const char *const offense_keys[] = {"offense", "level", "conviction_year"};
 static const char *const court_keys[] = {"court_code", "offense"};
 static const char *const court_tail[] = {"suppressed", "suppressed_columns"};
 static const char *const basis_cols[] = {"offense", "citation", "defendants", "defendants_met",
                                          "share_met"};
 static const char *const error_cols[] = {"case_no", "defendant_no", "offense", "error"};
-static const char *const codebook_cols[] = {"file", "column", "type", "unit", "meaning", "source"};
+static const char *const codebook_cols[] = {"file",    "column", "type", "unit",
+                                            "meaning", "source", "codes"};
 static const char *const manifest_cols[] = {
     "run_id",   "rule_set",  "state",  "started_at",
     "ended_at", "evaluated", "errors", "current_recommendations",
@@ -78,6 +81,7 @@ enum file_id {
     FILE_ERRORS,
     FILE_REPORT,
     FILE_CODEBOOK,
+    FILE_DATAPACKAGE,
     FILE_MANIFEST,
     FILE__COUNT
 };
@@ -93,7 +97,34 @@ static const struct {
     [FILE_ERRORS] = {"errors.csv", SCOPE_RUN},
     [FILE_REPORT] = {"report.html", SCOPE_CURRENT},
     [FILE_CODEBOOK] = {"codebook.csv", SCOPE_DOC},
+    [FILE_DATAPACKAGE] = {"datapackage.json", SCOPE_DOC},
     [FILE_MANIFEST] = {"manifest.csv", SCOPE_DOC},
+};
+
+/* What a row of each CSV file is, and the columns that identify it, for
+ * datapackage.json. */
+static const char *const recs_key[] = {"case_no", "defendant_no", "offense"};
+static const char *const offense_key[] = {"offense", "level", "conviction_year"};
+static const char *const court_key[] = {"court_code", "offense"};
+static const char *const basis_key[] = {"offense", "citation"};
+static const char *const codebook_key[] = {"file", "column"};
+static const char *const manifest_key[] = {"file"};
+static const struct {
+    const char *title;
+    const char *const *key;
+    enum file_id id;
+    int nkey;
+} described[] = {
+    {"this run's recommendations: one row per defendant and offense it evaluated", recs_key,
+     FILE_RECS, 3},
+    {"all current recommendations per offense and conviction year, and their totals", offense_key,
+     FILE_SUMMARY_OFFENSE, 3},
+    {"all current recommendations per court and offense, disclosure-controlled", court_key,
+     FILE_SUMMARY_COURT, 2},
+    {"per offense, the evaluated defendants meeting each threshold test", basis_key, FILE_BASIS, 2},
+    {"this run's cases that could not be evaluated, and why", recs_key, FILE_ERRORS, 3},
+    {"every column of every file of the folder", codebook_key, FILE_CODEBOOK, 2},
+    {"the run and the files of the folder (written last)", manifest_key, FILE_MANIFEST, 1},
 };
 
 /* The columns of a CSV file of the run, in file order: the codebook
@@ -113,19 +144,22 @@ static int file_columns(enum file_id id, const char **names, int max)
     case FILE_RECS:
         for (int i = 0; i < R__COUNT; i++)
             ADD(rec_fields[i].name);
+        ADD(run_tail[0]);
         break;
     case FILE_SUMMARY_OFFENSE:
-    case FILE_SUMMARY_COURT: {
-        const char *const *keys = id == FILE_SUMMARY_OFFENSE ? offense_keys : court_keys;
-        for (int i = 0; i < 2; i++)
-            ADD(keys[i]);
+        for (int i = 0; i < NELEM(offense_keys); i++)
+            ADD(offense_keys[i]);
         for (int i = 0; i < NSTATS; i++)
             ADD(summary_stats[i]);
-        if (id == FILE_SUMMARY_COURT)
-            for (int i = 0; i < NELEM(court_tail); i++)
-                ADD(court_tail[i]);
         break;
-    }
+    case FILE_SUMMARY_COURT:
+        for (int i = 0; i < NELEM(court_keys); i++)
+            ADD(court_keys[i]);
+        for (int i = 0; i < NSTATS; i++)
+            ADD(summary_stats[i]);
+        for (int i = 0; i < NELEM(court_tail); i++)
+            ADD(court_tail[i]);
+        break;
     case FILE_BASIS:
         for (int i = 0; i < NELEM(basis_cols); i++)
             ADD(basis_cols[i]);
@@ -143,8 +177,13 @@ static int file_columns(enum file_id id, const char **names, int max)
             ADD(manifest_cols[i]);
         break;
     case FILE_REPORT:
+    case FILE_DATAPACKAGE:
     case FILE__COUNT: break;
     }
+    if (id != FILE_RECS && id != FILE_MANIFEST && id != FILE_REPORT && id != FILE_DATAPACKAGE &&
+        id != FILE__COUNT)
+        for (int i = 0; i < NELEM(run_tail); i++)
+            ADD(run_tail[i]);
 #undef ADD
     return n < max ? n : max;
 }
@@ -154,10 +193,13 @@ static int file_columns(enum file_id id, const char **names, int max)
  * ----------------------------------------------------------------------
  */
 
+static int stat_index(const char *name);
+
 /* Write codebook.csv: a row for every column of every CSV file of the run,
- * in file and column order. A column without an entry (a new contract
- * column, say) is listed as undocumented and reported. */
-static enum status write_codebook(struct csvout *w, struct err *err)
+ * in file and column order, each ending with run (run_id and rule_set). A
+ * column without an entry (a new contract column, say) is listed as
+ * undocumented and reported. */
+static enum status write_codebook(struct csvout *w, const char *const *run, struct err *err)
 {
     struct codebook *cb = NULL;
     const char *cols[64];
@@ -181,7 +223,7 @@ static enum status write_codebook(struct csvout *w, struct err *err)
                 log_warning("column %s of %s has no codebook entry", cols[c], files[f].name);
             /* The court table's statistics are the offense table's, suppressed. */
             snprintf(meaning, sizeof meaning, "%s%s", found ? d.meaning : "(not documented)",
-                     found && !d.file[0] && f == FILE_SUMMARY_COURT
+                     found && !d.file[0] && f == FILE_SUMMARY_COURT && stat_index(cols[c]) >= 0
                          ? "; blank when suppressed (see suppressed_columns)"
                          : "");
             csvout_str(w, files[f].name, err);
@@ -190,6 +232,9 @@ static enum status write_codebook(struct csvout *w, struct err *err)
             csvout_str(w, found ? d.unit : "", err);
             csvout_str(w, meaning, err);
             csvout_str(w, found ? d.source : "", err);
+            csvout_str(w, found ? d.codes : "", err);
+            for (int i = 0; i < NELEM(run_tail); i++)
+                csvout_str(w, run[i], err);
             st = csvout_end_row(w, err);
         }
     }
@@ -252,31 +297,26 @@ static enum status write_header(struct csvout *w, enum file_id id, struct err *e
 /* The result column of each count and the published column of each
  * statistic. */
 static const char *const count_cols[SUP__NCOUNTS] = {
-    [SUP_DEFENDANTS] = "defendants",
-    [SUP_ERRORS] = "errors",
-    [SUP_EVALUATED] = "n_ok",
-    [SUP_FIXED_TERM] = "kind_fixed_term",
-    [SUP_DETENTION] = "kind_detention",
-    [SUP_SURVEILLANCE] = "kind_surveillance",
-    [SUP_FINE_ONLY] = "kind_fine_only",
-    [SUP_EXEMPT] = "kind_exempt",
-    [SUP_THRESHOLD_MET] = "n_threshold_met",
-    [SUP_SUSPENDED] = "n_suspended",
-    [SUP_BAN_ELIGIBLE] = "n_ban_eligible",
-    [SUP_INJUNCTION_ELIGIBLE] = "n_injunction_eligible",
+    [SUP_DEFENDANTS] = "defendants",       [SUP_ERRORS] = "errors",
+    [SUP_EVALUATED] = "evaluated",         [SUP_FIXED_TERM] = "kind_fixed_term",
+    [SUP_DETENTION] = "kind_detention",    [SUP_SURVEILLANCE] = "kind_surveillance",
+    [SUP_FINE_ONLY] = "kind_fine_only",    [SUP_EXEMPT] = "kind_exempt",
+    [SUP_THRESHOLD_MET] = "threshold_met", [SUP_SUSPENDED] = "suspended",
+    [SUP_BAN_ELIGIBLE] = "ban_eligible",   [SUP_INJUNCTION_ELIGIBLE] = "injunction_eligible",
 };
 static const char *const stat_cols[SUP__NSTATS] = {
     [SUP_STAT_DEFENDANTS] = "defendants",
+    [SUP_STAT_EVALUATED] = "evaluated",
     [SUP_STAT_ERRORS] = "errors",
     [SUP_STAT_FIXED_TERM] = "kind_fixed_term",
     [SUP_STAT_DETENTION] = "kind_detention",
     [SUP_STAT_SURVEILLANCE] = "kind_surveillance",
     [SUP_STAT_FINE_ONLY] = "kind_fine_only",
     [SUP_STAT_EXEMPT] = "kind_exempt",
-    [SUP_STAT_SHARE_THRESHOLD_MET] = "share_threshold_met",
-    [SUP_STAT_SHARE_SUSPENDED] = "share_suspended",
-    [SUP_STAT_SHARE_BAN_ELIGIBLE] = "share_ban_eligible",
-    [SUP_STAT_SHARE_INJUNCTION_ELIGIBLE] = "share_injunction_eligible",
+    [SUP_STAT_THRESHOLD_MET] = "threshold_met",
+    [SUP_STAT_SUSPENDED] = "suspended",
+    [SUP_STAT_BAN_ELIGIBLE] = "ban_eligible",
+    [SUP_STAT_INJUNCTION_ELIGIBLE] = "injunction_eligible",
 };
 
 /* What the court table blanks of each row: blank[i] for summary_stats[i]. */
@@ -311,8 +351,9 @@ static enum status suppress_courts(const struct result *t, int min_cell, struct 
     }
     for (int s = 0; s < SUP__NSTATS; s++)
         stat_si[s] = stat_index(stat_cols[s]);
-    for (int c = 0; c < SUP__NCOUNTS; c++)
-        count_col[c] = result_col(t, count_cols[c]);
+    for (int c = 0; c < SUP__NCOUNTS && st == ST_OK; c++)
+        if ((count_col[c] = result_col(t, count_cols[c])) < 0)
+            st = err_set(err, ST_EDB, "query summaries returned no column %s", count_cols[c]);
     for (int i = 0; i < result_rows(t) && st == ST_OK; i++) {
         const char *part = result_get(t, i, col_part);
         const char *offense = result_get(t, i, col_offense);
@@ -348,13 +389,23 @@ static enum status suppress_courts(const struct result *t, int min_cell, struct 
             for (int s = 0; s < SUP__NSTATS; s++)
                 if (stat_si[s] >= 0 && row->blank[s])
                     cv->blank[stat_si[s]] = true;
+            /* Quantiles are shown only beside every count they derive
+             * from, and of K values or more: the terms come from the
+             * defendants of the three kinds with a term, the fines from
+             * every evaluated defendant's disposition. A quantile then
+             * tells nothing about a blanked count. */
+            bool terms_blank = row->blank[SUP_STAT_FIXED_TERM] || row->blank[SUP_STAT_DETENTION] ||
+                               row->blank[SUP_STAT_SURVEILLANCE];
+            bool fines_blank = terms_blank || row->blank[SUP_STAT_FINE_ONLY] ||
+                               row->blank[SUP_STAT_EXEMPT] || row->blank[SUP_STAT_EVALUATED];
+
             for (int si = 0; si < NSTATS; si++) {
                 bool months = strncmp(summary_stats[si], "months_", 7) == 0;
                 bool fines = strncmp(summary_stats[si], "fine_", 5) == 0;
 
-                /* Quantiles of fewer than K values are blanked too. */
-                if (row->whole || (months && num_at(t, tr, col_months) < min_cell) ||
-                    (fines && num_at(t, tr, col_fine) < min_cell))
+                if (row->whole ||
+                    (months && (terms_blank || num_at(t, tr, col_months) < min_cell)) ||
+                    (fines && (fines_blank || num_at(t, tr, col_fine) < min_cell)))
                     cv->blank[si] = true;
             }
         }
@@ -373,10 +424,11 @@ out:
 
 /* Write the rows of t whose part is `part` (NULL: every row) with the
  * columns of file id, after its header when header is true. views (court
- * table only, indexed by row of t) says which cells to blank. */
+ * table only, indexed by row of t) says which cells to blank. run: the
+ * values of the file's last columns, run_id and rule_set. */
 static enum status write_rows(struct csvout *w, const struct result *t, const char *part,
                               enum file_id id, bool header, const struct court_view *views,
-                              struct err *err)
+                              const char *const *run, struct err *err)
 {
     const char *cols[64];
     int ncols = file_columns(id, cols, NELEM(cols));
@@ -420,7 +472,9 @@ static enum status write_rows(struct csvout *w, const struct result *t, const ch
             const char *v = result_get(t, r, idx[c]);
             int si = stat_of[c];
 
-            if (views && strcmp(cols[c], "suppressed") == 0)
+            if (run && c >= ncols - NELEM(run_tail))
+                v = run[c - (ncols - NELEM(run_tail))];
+            else if (views && strcmp(cols[c], "suppressed") == 0)
                 v = !any ? "none" : all ? "all" : "partial";
             else if (views && strcmp(cols[c], "suppressed_columns") == 0)
                 v = list;
@@ -436,6 +490,7 @@ static enum status write_rows(struct csvout *w, const struct result *t, const ch
 
 struct rec_sink {
     struct csvout *w;
+    const char *run_id; /* the run folder's last column; NULL for the export */
     struct err *err;
     enum status st;
 };
@@ -444,14 +499,23 @@ static bool write_rec(void *ud, const struct rec *r)
 {
     struct rec_sink *s = ud;
 
-    s->st = csvout_rec(s->w, r, s->err);
+    if (!s->run_id) {
+        s->st = csvout_rec(s->w, r, s->err);
+    } else if ((s->st = csvout_rec_fields(s->w, r, s->err)) == ST_OK &&
+               (s->st = csvout_str(s->w, s->run_id, s->err)) == ST_OK) {
+        s->st = csvout_end_row(s->w, s->err);
+    }
     return s->st == ST_OK;
 }
 
-static enum status write_recs(struct db *db, int64_t run_id, struct csvout *w, struct err *err)
+/* The current recommendations (run_id 0: the export) or those of run
+ * run_id, whose folder's recommendations.csv ends with the run_id column
+ * (run_id_text). */
+static enum status write_recs(struct db *db, int64_t run_id, const char *run_id_text,
+                              struct csvout *w, struct err *err)
 {
-    struct rec_sink sink = {w, err, ST_OK};
-    enum status st = csvout_rec_header(w, err);
+    struct rec_sink sink = {w, run_id > 0 ? run_id_text : NULL, err, ST_OK};
+    enum status st = run_id > 0 ? write_header(w, FILE_RECS, err) : csvout_rec_header(w, err);
 
     if (st != ST_OK)
         return st;
@@ -459,11 +523,12 @@ static enum status write_recs(struct db *db, int64_t run_id, struct csvout *w, s
     return st != ST_OK ? st : sink.st;
 }
 
-/* errors.csv through a cursor, a few thousand rows at a time. */
-static enum status write_errors(struct db *db, const char *run_id, struct csvout *w,
+/* errors.csv through a cursor, a few thousand rows at a time; run: run_id
+ * and rule_set. */
+static enum status write_errors(struct db *db, const char *const *run, struct csvout *w,
                                 struct err *err)
 {
-    const char *params[1] = {run_id};
+    const char *params[1] = {run[0]};
     struct result *t = NULL;
     enum status st;
 
@@ -477,7 +542,7 @@ static enum status write_errors(struct db *db, const char *run_id, struct csvout
         if (result_rows(t) == 0)
             break;
         if ((st = need_columns(t, "errors", error_cols, NELEM(error_cols), err)) == ST_OK)
-            st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, err);
+            st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, run, err);
         result_free(t);
         t = NULL;
         if (st != ST_OK)
@@ -543,42 +608,47 @@ struct run_ctx {
     bool excel;
     int min_cell;
     const char *state;
+    const char *run_vals[2]; /* run_id and rule_set: every file's last columns */
 };
 
 static enum status fill_recs(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_recs(c->db, c->run, w, err);
+    return write_recs(c->db, c->run, c->run_id, w, err);
 }
 
 static enum status fill_offense(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_rows(w, c->data->summaries, "offense", FILE_SUMMARY_OFFENSE, true, NULL, err);
+    return write_rows(w, c->data->summaries, "offense", FILE_SUMMARY_OFFENSE, true, NULL,
+                      c->run_vals, err);
 }
 
 static enum status fill_court(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_rows(w, c->data->summaries, "court", FILE_SUMMARY_COURT, true, c->views, err);
+    /* c->views is output_write_run's to free; the analyzer loses it on
+     * the way through write_csv's function pointer. */
+    return write_rows(w, c->data->summaries, "court", FILE_SUMMARY_COURT, true, // NOLINT
+                      c->views, c->run_vals, err);
 }
 
 static enum status fill_basis(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_rows(w, c->data->basis, NULL, FILE_BASIS, true, NULL, err);
+    return write_rows(w, c->data->basis, NULL, FILE_BASIS, true, NULL, c->run_vals, err);
 }
 
 static enum status fill_errors(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_errors(c->db, c->run_id, w, err);
+    return write_errors(c->db, c->run_vals, w, err);
 }
 
 static enum status fill_codebook(void *ud, struct csvout *w, struct err *err)
 {
-    (void)ud;
-    return write_codebook(w, err);
+    struct run_ctx *c = ud;
+    return write_codebook(w, c->run_vals, err);
 }
 
 static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
@@ -591,10 +661,10 @@ static enum status fill_manifest(void *ud, struct csvout *w, struct err *err)
     enum status st = write_header(w, FILE_MANIFEST, err);
 
     snprintf(min_cell, sizeof min_cell, "%d", c->min_cell);
-    /* The grand total is the summaries' row offense = all, year = all. */
+    /* The grand total is the summaries' row of level total. */
     for (int r = 0; r < result_rows(sm); r++) {
-        const char *o = cell(sm, r, "offense"), *y = cell(sm, r, "conviction_year");
-        if (o && y && strcmp(o, "all") == 0 && strcmp(y, "all") == 0)
+        const char *level = cell(sm, r, "level");
+        if (level && strcmp(level, "total") == 0)
             current = cell(sm, r, "defendants");
     }
     for (int f = 0; f < FILE__COUNT && st == ST_OK; f++) {
@@ -655,6 +725,46 @@ static enum status write_report(struct run_ctx *c, const struct out_dir *dir, st
     return ST_OK;
 }
 
+/* datapackage.json, after every CSV file but the manifest. */
+static enum status write_datapackage(struct run_ctx *c, const struct out_dir *dir, struct err *err)
+{
+    struct dp_file dp[sizeof described / sizeof described[0]];
+    const char *cols[NELEM(described)][64];
+    struct dp_package pkg = {
+        .run_id = c->run_vals[0],
+        .rule_set = c->run_vals[1],
+        .created = cell(c->data->info, 0, "ended_at"),
+        .bom = c->excel,
+        .dirfd = dir->fd,
+        .files = dp,
+        .nfiles = NELEM(described),
+    };
+    struct outfile f;
+    enum status st;
+
+    for (int i = 0; i < NELEM(described); i++) {
+        struct dp_file *one = &dp[i];
+
+        one->name = files[described[i].id].name;
+        one->title = described[i].title;
+        one->cols = cols[i];
+        one->ncols = file_columns(described[i].id, cols[i], 64);
+        one->key = described[i].key;
+        one->nkey = described[i].nkey;
+        one->on_disk = described[i].id != FILE_MANIFEST;
+    }
+    if (!pkg.created)
+        pkg.created = "";
+    if ((st = outfile_open(&f, dir, files[FILE_DATAPACKAGE].name, false, false, err)) != ST_OK)
+        return st;
+    st = datapackage_write(f.fp, &pkg, err);
+    if ((st = outfile_finish(&f, st, err)) != ST_OK)
+        return st;
+    c->written[FILE_DATAPACKAGE].rows = -1;
+    c->written[FILE_DATAPACKAGE].bytes = outfile_size(&f);
+    return ST_OK;
+}
+
 /* Read the small results and write everything that needs the snapshot. */
 static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *dir,
                                        struct err *err)
@@ -675,6 +785,8 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
         return st;
     if (result_rows(d->info) != 1)
         return err_set(err, ST_EDB, "run %s is not in sentencer.run", c->run_id);
+    c->run_vals[0] = c->run_id;
+    c->run_vals[1] = cell(d->info, 0, "rule_set");
     if ((st = write_csv(dir, FILE_RECS, c->excel, fill_recs, c, &c->written[FILE_RECS], err)) !=
         ST_OK)
         return st;
@@ -731,6 +843,8 @@ enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir
         st =
             write_csv(dir, FILE_CODEBOOK, excel, fill_codebook, &c, &c.written[FILE_CODEBOOK], err);
         if (st == ST_OK)
+            st = write_datapackage(&c, dir, err);
+        if (st == ST_OK)
             st = write_csv(dir, FILE_MANIFEST, excel, fill_manifest, &c, &c.written[FILE_MANIFEST],
                            err);
     } else {
@@ -755,7 +869,7 @@ enum status output_export(struct db *db, const char *path, bool excel, struct er
         struct csvout *w;
         if ((st = csvout_open(&w, stdout, "<stdout>", excel, err)) != ST_OK)
             return st;
-        st = write_recs(db, 0, w, err);
+        st = write_recs(db, 0, NULL, w, err);
         enum status cst = csvout_close(w, err);
         if (fflush(stdout) != 0 && st == ST_OK)
             st = err_set(err, ST_EIO, "could not write to standard output");
@@ -763,5 +877,5 @@ enum status output_export(struct db *db, const char *path, bool excel, struct er
     }
     if ((st = outfile_open(&f, NULL, path, true, excel, err)) != ST_OK)
         return st;
-    return outfile_finish(&f, write_recs(db, 0, f.w, err), err);
+    return outfile_finish(&f, write_recs(db, 0, NULL, f.w, err), err);
 }

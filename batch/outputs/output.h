@@ -6,8 +6,9 @@
  * A run's folder holds recommendations.csv and errors.csv (this run's
  * cases), summary_offense.csv, summary_court.csv, basis_frequency.csv and
  * report.html (all current recommendations: the database after the run),
- * codebook.csv (every column of every file) and manifest.csv (the run and
- * the files, written last). Every file is written under a temporary name
+ * codebook.csv (every column of every file), datapackage.json (the
+ * Frictionless descriptor: every column's type, the files' hashes) and
+ * manifest.csv (the run and the files, written last). Every file is written under a temporary name
  * and renamed when complete, so a reader never sees half a file; all of
  * them are read from one database snapshot, so they agree with each other.
  *

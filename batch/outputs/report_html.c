@@ -112,14 +112,16 @@ static bool is(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The rows of the summaries with conviction_year = all: one per offense,
- * then all offenses. Returns the count; rows[] gets their indexes. */
+/* The totals rows of the summaries (level offense, then total): one per
+ * offense, then all offenses. Returns the count; rows[] gets their
+ * indexes. */
 static int offense_rows(const struct result *t, int *rows, int max)
 {
     int n = 0;
 
     for (int r = 0; t && r < result_rows(t) && n < max; r++)
-        if (is(get(t, r, "part"), "offense") && is(get(t, r, "conviction_year"), "all"))
+        if (is(get(t, r, "part"), "offense") &&
+            (is(get(t, r, "level"), "offense") || is(get(t, r, "level"), "total")))
             rows[n++] = r;
     return n;
 }
@@ -127,8 +129,7 @@ static int offense_rows(const struct result *t, int *rows, int max)
 static int grand_row(const struct result *t)
 {
     for (int r = 0; t && r < result_rows(t); r++)
-        if (is(get(t, r, "part"), "offense") && is(get(t, r, "offense"), "all") &&
-            is(get(t, r, "conviction_year"), "all"))
+        if (is(get(t, r, "part"), "offense") && is(get(t, r, "level"), "total"))
             return r;
     return -1;
 }

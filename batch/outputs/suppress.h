@@ -6,25 +6,28 @@
  *     (output.c) is its user, one offense's court rows at a time.
  *
  * Per offense, each court's row is a set of counts: the published ones
- * (defendants, errors, the five kinds) and the ones behind the shares
- * (those evaluated, those meeting the threshold and not, suspended and
- * not, ...). They are tied by equations an attacker knows: within a row
- * (defendants = evaluated + errors; evaluated = the kinds plus those with
- * no kind; evaluated = met + not met, ...) and down the courts (the courts'
- * counts add up to the offense's total in summary_offense.csv).
+ * (defendants, evaluated, errors, the five kinds, those meeting the
+ * threshold, suspended, eligible for a ban, for an injunction) and the
+ * complements that follow from them (evaluated with no kind, not meeting
+ * the threshold, ...). They are tied by equations an intruder knows: within
+ * a row (defendants = evaluated + errors; evaluated = the kinds plus those
+ * with no kind; evaluated = met + not met, ...; by law, where every row
+ * obeys it, injunction eligible = suspended + surveillance and suspended
+ * <= fixed term + detention) and down the courts (the courts' counts add up
+ * to the offense's total in summary_offense.csv).
  *
  * 1. Primary: a row with fewer than K defendants is blanked whole; in the
- *    other rows every count from 1 to K-1 is blanked (a share when its
- *    count or the complement is). A 0 describes no one and stays.
- * 2. Complementary: on every equation, a lone blank, or blanks adding up
- *    to less than K while the total is known, get company: the cheapest
- *    other count of the equation (fewest published cells lost, then the
- *    smallest), repeated until nothing changes. A share is shown only with
- *    its denominator.
- * 3. Audit: the bounds an attacker derives equation by equation from what
- *    is shown (interval propagation to a fixed point) must leave every
- *    count from 1 to K-1 able to reach K. If not, the row is blanked whole,
- *    then the smallest other row of the offense, and 2 and 3 run again.
+ *    other rows every count from 1 to K-1 is blanked. A 0 describes no one
+ *    and stays.
+ * 2. Complementary: on every equation, a lone blank that hides something,
+ *    or blanks adding up to less than K while the total is known, get
+ *    company: the cheapest other count of the equation (fewest published
+ *    cells lost, then the smallest), repeated until nothing changes.
+ * 3. Audit, exact (suppress_audit.c, integer programming): over every
+ *    integer solution of the equations and what is shown, no blanked count
+ *    may take one value only, and no count from 1 to K-1 may be provably
+ *    below K. If one is, its row is blanked whole (or, when it is already,
+ *    the smallest other row), and 2 and 3 run again.
  *
  * batch/outputs/suppress.h
  *-------------------------------------------------------------------------
@@ -40,7 +43,7 @@
 enum sup_count {
     SUP_DEFENDANTS,
     SUP_ERRORS,
-    SUP_EVALUATED, /* status ok; not published, but the shares' denominator */
+    SUP_EVALUATED, /* status ok */
     SUP_FIXED_TERM,
     SUP_DETENTION,
     SUP_SURVEILLANCE,
@@ -53,19 +56,21 @@ enum sup_count {
     SUP__NCOUNTS
 };
 
-/* The published statistics that show them. */
+/* The published statistics that show them (summary_court.csv's count
+ * columns; the quantiles follow the counts, output.c). */
 enum sup_stat {
     SUP_STAT_DEFENDANTS,
+    SUP_STAT_EVALUATED,
     SUP_STAT_ERRORS,
     SUP_STAT_FIXED_TERM,
     SUP_STAT_DETENTION,
     SUP_STAT_SURVEILLANCE,
     SUP_STAT_FINE_ONLY,
     SUP_STAT_EXEMPT,
-    SUP_STAT_SHARE_THRESHOLD_MET,
-    SUP_STAT_SHARE_SUSPENDED,
-    SUP_STAT_SHARE_BAN_ELIGIBLE,
-    SUP_STAT_SHARE_INJUNCTION_ELIGIBLE,
+    SUP_STAT_THRESHOLD_MET,
+    SUP_STAT_SUSPENDED,
+    SUP_STAT_BAN_ELIGIBLE,
+    SUP_STAT_INJUNCTION_ELIGIBLE,
     SUP__NSTATS
 };
 

@@ -28,7 +28,7 @@ $S check-rules --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --run
 # A list column: only what is missing; the input line and the note.
 mkdir -p t/acc
 printf '%s\n' 'case_no,defendant_no,act_no,court_code,offense,offense_date,conviction_date,defendant_kind,age_at_offense,helped_parties' \
-    '(2023)沪0115刑初7号,1,1,沪0115,help_network_crime,2022-06-01,2023-03-01,person,30,3' >t/acc/cases.csv
+    '(2023)沪0115刑初7号,1,1,310115,help_network_crime,2022-06-01,2023-03-01,person,30,3' >t/acc/cases.csv
 printf '%s\n' 'case_no,defendant_no,offense,citations_include,citations_exclude,threshold_basis,note' \
     '(2023)沪0115刑初7号,1,help_network_crime,CL:287-2;I2019:16,I2019:12.1,I2019:12.1;I2019:12.2,"three parties helped, one act"' >t/acc/expected.csv
 rc=0

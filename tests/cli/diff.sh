@@ -45,7 +45,7 @@ cmp d/changes_summary.csv d2/changes_summary.csv
 # The truth: run the candidate for real (with a golden test it passes).
 mkdir -p tests/one
 printf '%s\n' 'case_no,defendant_no,act_no,court_code,offense,offense_date,conviction_date,defendant_kind,age_at_offense,crime_sites' \
-    '(2023)沪0115刑初1号,1,1,沪0115,illegal_use_network,2022-06-01,2023-03-01,person,30,3' >tests/one/cases.csv
+    '(2023)沪0115刑初1号,1,1,310115,illegal_use_network,2022-06-01,2023-03-01,person,30,3' >tests/one/cases.csv
 printf '%s\n' 'case_no,defendant_no,offense,status,threshold_met,threshold_basis' \
     '(2023)沪0115刑初1号,1,illegal_use_network,ok,true,I2019:10.2' >tests/one/expected.csv
 rc=0

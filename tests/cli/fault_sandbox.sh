@@ -53,7 +53,7 @@ EOF
 mkdir -p "$TMPDIR/tests/one"
 cat >"$TMPDIR/tests/one/cases.csv" <<'EOF'
 case_no,defendant_no,act_no,court_code,offense,offense_date,conviction_date,defendant_kind,ordered_to_correct,refused_to_correct,illegal_videos_spread
-(2022)浙0106刑初900号,1,1,浙0106,refuse_netsec_duty,2022-03-20,2022-11-30,unit,true,true,300
+(2022)浙0106刑初900号,1,1,330106,refuse_netsec_duty,2022-03-20,2022-11-30,unit,true,true,300
 EOF
 cat >"$TMPDIR/tests/one/expected.csv" <<'EOF'
 case_no,defendant_no,offense,status,error,threshold_met,threshold_basis,recommended_kind,citations_include,note

