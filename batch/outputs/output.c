@@ -26,6 +26,7 @@
 #include "db.h"
 #include "log.h"
 #include "report_html.h"
+#include "rules.h"
 #include "suppress.h"
 
 #include <inttypes.h>
@@ -54,8 +55,8 @@ static const char *const run_tail[] = {"run_id", "rule_set"};
 static const char *const offense_keys[] = {"offense", "level", "conviction_year"};
 static const char *const court_keys[] = {"court_code", "offense"};
 static const char *const court_tail[] = {"suppressed", "suppressed_columns"};
-static const char *const basis_cols[] = {"offense", "citation", "defendants", "defendants_met",
-                                         "share_met"};
+static const char *const basis_cols[] = {"offense",    "citation",       "title",
+                                         "defendants", "defendants_met", "share_met"};
 static const char *const error_cols[] = {"case_no", "defendant_no", "offense", "error"};
 static const char *const codebook_cols[] = {"file",    "column", "type", "unit",
                                             "meaning", "source", "codes"};
@@ -425,10 +426,11 @@ out:
 /* Write the rows of t whose part is `part` (NULL: every row) with the
  * columns of file id, after its header when header is true. views (court
  * table only, indexed by row of t) says which cells to blank. run: the
- * values of the file's last columns, run_id and rule_set. */
+ * values of the file's last columns, run_id and rule_set; titles (by row
+ * of t, or NULL) the values of a column named title. */
 static enum status write_rows(struct csvout *w, const struct result *t, const char *part,
                               enum file_id id, bool header, const struct court_view *views,
-                              const char *const *run, struct err *err)
+                              const char *const *run, const char *const *titles, struct err *err)
 {
     const char *cols[64];
     int ncols = file_columns(id, cols, NELEM(cols));
@@ -474,6 +476,8 @@ static enum status write_rows(struct csvout *w, const struct result *t, const ch
 
             if (run && c >= ncols - NELEM(run_tail))
                 v = run[c - (ncols - NELEM(run_tail))];
+            else if (titles && strcmp(cols[c], "title") == 0)
+                v = titles[r];
             else if (views && strcmp(cols[c], "suppressed") == 0)
                 v = !any ? "none" : all ? "all" : "partial";
             else if (views && strcmp(cols[c], "suppressed_columns") == 0)
@@ -542,7 +546,7 @@ static enum status write_errors(struct db *db, const char *const *run, struct cs
         if (result_rows(t) == 0)
             break;
         if ((st = need_columns(t, "errors", error_cols, NELEM(error_cols), err)) == ST_OK)
-            st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, run, err);
+            st = write_rows(w, t, NULL, FILE_ERRORS, false, NULL, run, NULL, err);
         result_free(t);
         t = NULL;
         if (st != ST_OK)
@@ -568,14 +572,22 @@ struct run_data {
     struct result *summaries; /* summaries */
     struct result *basis;     /* basis_frequency */
     struct result *terms;     /* report_terms */
+    struct result *fines;     /* report_fines */
+    struct result *actual;    /* report_actual */
+    char **titles;            /* per row of basis: the test in words ("" when unknown) */
 };
 
 static void run_data_free(struct run_data *d)
 {
+    for (int i = 0; d->titles && d->basis && i < result_rows(d->basis); i++)
+        free(d->titles[i]);
+    free(d->titles);
     result_free(d->info);
     result_free(d->summaries);
     result_free(d->basis);
     result_free(d->terms);
+    result_free(d->fines);
+    result_free(d->actual);
 }
 
 /* Write one CSV file of the folder: fn fills it; its rows and size go to
@@ -621,7 +633,7 @@ static enum status fill_offense(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
     return write_rows(w, c->data->summaries, "offense", FILE_SUMMARY_OFFENSE, true, NULL,
-                      c->run_vals, err);
+                      c->run_vals, NULL, err);
 }
 
 static enum status fill_court(void *ud, struct csvout *w, struct err *err)
@@ -630,13 +642,14 @@ static enum status fill_court(void *ud, struct csvout *w, struct err *err)
     /* c->views is output_write_run's to free; the analyzer loses it on
      * the way through write_csv's function pointer. */
     return write_rows(w, c->data->summaries, "court", FILE_SUMMARY_COURT, true, // NOLINT
-                      c->views, c->run_vals, err);
+                      c->views, c->run_vals, NULL, err);
 }
 
 static enum status fill_basis(void *ud, struct csvout *w, struct err *err)
 {
     struct run_ctx *c = ud;
-    return write_rows(w, c->data->basis, NULL, FILE_BASIS, true, NULL, c->run_vals, err);
+    return write_rows(w, c->data->basis, NULL, FILE_BASIS, true, NULL, c->run_vals,
+                      (const char *const *)c->data->titles, err);
 }
 
 static enum status fill_errors(void *ud, struct csvout *w, struct err *err)
@@ -710,7 +723,10 @@ static enum status write_report(struct run_ctx *c, const struct out_dir *dir, st
         .errors = (long)cell_num(info, 0, "errors"),
         .summaries = c->data->summaries,
         .basis = c->data->basis,
+        .basis_title = (const char *const *)c->data->titles,
         .terms = c->data->terms,
+        .fines = c->data->fines,
+        .actual = c->data->actual,
     };
     struct outfile f;
     enum status st = outfile_open(&f, dir, files[FILE_REPORT].name, false, false, err);
@@ -765,6 +781,47 @@ static enum status write_datapackage(struct run_ctx *c, const struct out_dir *di
     return ST_OK;
 }
 
+/* The threshold tests of basis_frequency in words, from the run's rule
+ * set (stored in the database: title(cite) of lua-rules/law.lua). A rule
+ * set that cannot be loaded leaves them empty, with a warning: the ids
+ * still say which test. */
+static enum status basis_titles(struct db *db, const char *rule_set, struct run_data *d,
+                                struct err *err)
+{
+    int n = result_rows(d->basis);
+    struct rules *rules = NULL;
+    struct rules_limits lim;
+    struct db_files f;
+    struct err e2 = {0};
+
+    if (!(d->titles = calloc((size_t)n + 1, sizeof *d->titles)))
+        return err_set(err, ST_ENOMEM, "out of memory");
+    rules_limits_default(&lim);
+    if (rule_set && db_rule_set_files(db, rule_set, &f, &e2) == ST_OK) {
+        if (rules_load_stored(&rules, rule_set, f.n, (const char *const *)f.names,
+                              (const char *const *)f.data, f.lens, &lim, &e2) != ST_OK)
+            rules = NULL;
+        db_files_fini(&f);
+    }
+    if (!rules && n > 0)
+        log_warning("the threshold tests are shown by id only: rule set %s could not be read "
+                    "(%s)",
+                    rule_set ? rule_set : "?", e2.msg[0] ? e2.msg : "not stored");
+    for (int r = 0; r < n; r++) {
+        char title[512] = "";
+        const char *cite = result_get(d->basis, r, result_col(d->basis, "citation"));
+
+        if (rules && cite && !rules_title(rules, cite, title, sizeof title))
+            title[0] = '\0';
+        if (!(d->titles[r] = strdup(title))) {
+            rules_free(rules);
+            return err_set(err, ST_ENOMEM, "out of memory");
+        }
+    }
+    rules_free(rules);
+    return ST_OK;
+}
+
 /* Read the small results and write everything that needs the snapshot. */
 static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *dir,
                                        struct err *err)
@@ -803,8 +860,7 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
                         &c->written[FILE_SUMMARY_COURT], err)) != ST_OK)
         return st;
     if ((st = db_query(c->db, Q_BASIS_FREQUENCY, 1, offenses, &d->basis, err)) != ST_OK ||
-        (st = need_columns(d->basis, "basis_frequency", basis_cols, NELEM(basis_cols), err)) !=
-            ST_OK)
+        (st = basis_titles(c->db, cell(d->info, 0, "rule_set"), d, err)) != ST_OK)
         return st;
     if ((st = write_csv(dir, FILE_BASIS, c->excel, fill_basis, c, &c->written[FILE_BASIS], err)) !=
         ST_OK)
@@ -812,7 +868,9 @@ static enum status write_from_snapshot(struct run_ctx *c, const struct out_dir *
     if ((st = write_csv(dir, FILE_ERRORS, c->excel, fill_errors, c, &c->written[FILE_ERRORS],
                         err)) != ST_OK)
         return st;
-    if ((st = db_query(c->db, Q_REPORT_TERMS, 0, NULL, &d->terms, err)) != ST_OK)
+    if ((st = db_query(c->db, Q_REPORT_TERMS, 1, offenses, &d->terms, err)) != ST_OK ||
+        (st = db_query(c->db, Q_REPORT_FINES, 1, offenses, &d->fines, err)) != ST_OK ||
+        (st = db_query(c->db, Q_REPORT_ACTUAL, 0, NULL, &d->actual, err)) != ST_OK)
         return st;
     return write_report(c, dir, err);
 }

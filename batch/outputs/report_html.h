@@ -2,8 +2,9 @@
  * report_html.h
  *     report.html: one self-contained page (inline CSS and SVG, no script,
  *     no external file) with a run's headline numbers and charts, drawn
- *     from the results of the output queries (sql/queries/); and
- *     deviation.html, the deviation report's page, in the same style.
+ *     from the results of the output queries (sql/queries/), written by
+ *     report_html.c; and deviation.html, the deviation report's page, in
+ *     the same style, by deviation_html.c. Both draw with html_page.c.
  *
  * Nothing here computes a statistic: the counts, shares and quantiles come
  * from PostgreSQL; this file only scales them to pixels. Every text taken
@@ -31,7 +32,10 @@ struct report_input {
     long errors;                    /* of them, not evaluated */
     const struct result *summaries; /* query "summaries" (its part = 'offense' rows) */
     const struct result *basis;     /* query "basis_frequency" */
+    const char *const *basis_title; /* per row of basis: the test in words; NULL: none */
     const struct result *terms;     /* query "report_terms" */
+    const struct result *fines;     /* query "report_fines" */
+    const struct result *actual;    /* query "report_actual" */
 };
 
 /* Write the page to fp (borrowed; the caller closes it). name is used in

@@ -431,15 +431,19 @@ for folder in (run1, run2, run3):
         fail(f"report.html: {p.errors[:3]} unclosed {p.stack}")
     if p.tags["script"] or p.tags["link"] or p.tags["img"] or p.tags["iframe"]:
         fail("report.html: scripts or external files")
-    for chart in ("headline", "kinds-per-offense", "term-distribution", "threshold-tests",
-                  "recommended-vs-actual"):
+    charts = ["headline", "kinds-per-offense", "year-trend", "fine-distribution",
+              "recommended-vs-actual", "actual-deviation"]
+    charts += [f"{c}-{o}" for c in ("terms", "threshold-tests") for o in OFFENSES]
+    for chart in charts:
         if chart not in p.ids:
             fail(f"report.html: no #{chart}")
-    if p.tags["svg"] < 4 or p.tags["rect"] < 20:
-        fail(f"report.html: {p.tags['svg']} charts, {p.tags['rect']} bars")
+    if p.tags["svg"] < 8 or p.tags["rect"] < 40 or p.tags["table"] < 8:
+        fail(f"report.html: {p.tags['svg']} charts, {p.tags['rect']} bars, "
+             f"{p.tags['table']} tables")
     text = " ".join(p.text)
-    for want in ("Recommended kinds per offense", "Distribution of recommended terms",
-                 "Threshold tests met", "Recommended against actual", "Art. 287-2"):
+    for want in ("Recommended kinds per offense", "Defendants per conviction year",
+                 "Recommended terms, Art. 287-2", "Recommended fines", "Threshold tests met",
+                 "Recommended against actual", "Art. 287-2", "Figure 11."):
         if want not in text:
             fail(f"report.html: no '{want}'")
 
