@@ -342,25 +342,20 @@ static const char *short_title(const char *title)
     return sp ? sp + 1 : title;
 }
 
+/* Rows of a threshold-test figure: a provision and its heading may take
+ * two lines, and a figure must fit a printed page. */
+#define BASIS_ROWS 12
+
 /* Threshold tests met by the defendants of one offense, most frequent
- * first, named in words: one figure per offense, so that each fits a
- * printed page. */
+ * first, named in words: figures of at most BASIS_ROWS tests each. */
 static void chart_basis(struct page *p, const struct report_input *in, int offense)
 {
     const struct result *t = in->basis;
-    int n = t ? result_rows(t) : 0, m = 0;
+    int n = t ? result_rows(t) : 0, m = 0, parts;
     int *order = malloc(sizeof *order * (size_t)(n > 0 ? n : 1));
-    char id[64], heading[160];
 
-    snprintf(id, sizeof id, "threshold-tests-%s", offense_values[offense]);
-    snprintf(heading, sizeof heading, "Threshold tests met, %s %s", offense_articles[offense],
-             offense_names[offense]);
-    figure_begin(p, id, heading,
-                 "The share of the offense's evaluated defendants whose facts met each "
-                 "threshold test, most frequent first; a defendant may meet several.");
     if (!order) {
         p->failed = true;
-        figure_end(p, "basis_frequency.csv");
         return;
     }
     /* This offense's rows, by count descending (insertion sort: a few
@@ -378,36 +373,49 @@ static void chart_basis(struct page *p, const struct report_input *in, int offen
         order[j] = r;
         m++;
     }
-    if (m == 0)
-        page_out(p, "<p>No threshold test was met.</p>\n");
-    else
-        page_out(p, "<table class=\"data\" style=\"width:100%%\"><tr><th>test</th>"
-                    "<th>defendants met</th><th>of evaluated</th><th style=\"width:30%%\">"
-                    "</th></tr>\n");
-    for (int i = 0; i < m; i++) {
-        int r = order[i];
-        double share = res_num(t, r, "share_met");
+    parts = m > 0 ? (m + BASIS_ROWS - 1) / BASIS_ROWS : 1;
+    for (int part = 0; part < parts; part++) {
+        char id[80], heading[200];
 
-        page_out(p, "<tr><th style=\"font-weight:400\">");
-        page_text(p, res_text(t, r, "citation"));
-        if (in->basis_title && in->basis_title[r] && in->basis_title[r][0]) {
-            page_out(p, " ");
-            page_text(p, short_title(in->basis_title[r]));
+        snprintf(id, sizeof id, part ? "threshold-tests-%s-%d" : "threshold-tests-%s",
+                 offense_values[offense], part + 1);
+        snprintf(heading, sizeof heading,
+                 parts > 1 ? "Threshold tests met, %s %s (%d of %d)" : "Threshold tests met, %s %s",
+                 offense_articles[offense], offense_names[offense], part + 1, parts);
+        figure_begin(p, id, heading,
+                     "The share of the offense's evaluated defendants whose facts met each "
+                     "threshold test, most frequent first; a defendant may meet several.");
+        if (m == 0)
+            page_out(p, "<p>No threshold test was met.</p>\n");
+        else
+            page_out(p, "<table class=\"data\" style=\"width:100%%\"><tr><th>test</th>"
+                        "<th>defendants met</th><th>of evaluated</th>"
+                        "<th style=\"width:22%%\"></th></tr>\n");
+        for (int i = part * BASIS_ROWS; i < m && i < (part + 1) * BASIS_ROWS; i++) {
+            int r = order[i];
+            double share = res_num(t, r, "share_met");
+
+            page_out(p, "<tr><th style=\"font-weight:400\">");
+            page_text(p, res_text(t, r, "citation"));
+            if (in->basis_title && in->basis_title[r] && in->basis_title[r][0]) {
+                page_out(p, " ");
+                page_text(p, short_title(in->basis_title[r]));
+            }
+            page_out(p, "</th><td>");
+            page_count(p, res_num(t, r, "defendants_met"));
+            page_out(p, "</td><td>");
+            page_percent(p, share);
+            page_out(p,
+                     "</td><td style=\"text-align:left\"><svg width=\"150\" height=\"12\" "
+                     "role=\"img\" aria-label=\"%.1f%%\"><rect width=\"%.1f\" height=\"12\" "
+                     "fill=\"%s\"/></svg></td></tr>\n",
+                     share * 100, 150 * share, offense_swatch[offense].fill);
         }
-        page_out(p, "</th><td>");
-        page_count(p, res_num(t, r, "defendants_met"));
-        page_out(p, "</td><td>");
-        page_percent(p, share);
-        page_out(p,
-                 "</td><td style=\"text-align:left\"><svg width=\"200\" height=\"12\" "
-                 "role=\"img\" aria-label=\"%.1f%%\"><rect width=\"%.1f\" height=\"12\" "
-                 "fill=\"%s\"/></svg></td></tr>\n",
-                 share * 100, 200 * share, offense_swatch[offense].fill);
+        if (m > 0)
+            page_out(p, "</table>\n");
+        figure_end(p, "basis_frequency.csv");
     }
-    if (m > 0)
-        page_out(p, "</table>\n");
     free(order);
-    figure_end(p, "basis_frequency.csv");
 }
 
 static void chart_actual(struct page *p, const struct report_input *in)
