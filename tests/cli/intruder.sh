@@ -117,10 +117,10 @@ def attack(folder, K):
         cons = LinearConstraint(np.array(A), np.array(blo), np.array(bhi))
         bounds = Bounds(lo, hi)
         integ = np.ones(nv)
-        # Does the law hold here? If not, the attack cannot use it.
+        # The true table is a solution: a model without one assumes a
+        # relation the data breaks, and would prove nothing.
         probe = milp(np.zeros(nv), constraints=cons, bounds=bounds, integrality=integ)
         if probe.status != 0:
-            A, blo, bhi = A[:0], [], []
             fails.append(f"K={K} {offense}: the attack's model has no solution")
             continue
         def extreme(coefs, sign):
