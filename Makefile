@@ -12,8 +12,19 @@
 #   make calibration  the recommendations against published judgments
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for
 #                   FUZZ_SECONDS (default 300); fails when one finds something
+#   make install    install under PREFIX (default /usr/local), staged under
+#                   DESTDIR when given: the program, its rule set and golden
+#                   tests ($(PREFIX)/share/sentencer), the man page, the
+#                   systemd units; make uninstall removes them
 
 CC ?= cc
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/sentencer
+MANDIR = $(PREFIX)/share/man
+UNITDIR = $(PREFIX)/lib/systemd/system
 PKGS := libpq lua5.4 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lglpk -lm
@@ -56,7 +67,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-san/tests/unit/%)
 DB_BINS := $(DB_SRCS:tests/db/%.c=build-san/tests/db/%)
 
 .PHONY: all san demo test test-run deps lint format bench calibration clean unit-tests db-tests \
-        fuzz fuzz-build
+        fuzz fuzz-build install uninstall FORCE
 
 all: bin/sentencer
 
@@ -66,7 +77,56 @@ bin/sentencer: $(OBJS)
 
 build/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p $(@D)
-	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(OPT) $(CFLAGS_ALL) $(BUILD_INFO) -c -o $@ $<
+
+# build_info.c (the version, where the default rule set lives) is the one
+# object compiled differently: the development builds point at this source
+# tree, the installed program at $(DATADIR). build/install/prefix changes
+# only when PREFIX does, so that a new PREFIX rebuilds that object.
+build/core/build_info.o build-san/core/build_info.o build-fuzz/core/build_info.o: \
+    BUILD_INFO = -DSENTENCER_VERSION='"$(VERSION)"' -DSENTENCER_DATADIR='"$(CURDIR)"'
+build/core/build_info.o build-san/core/build_info.o build-fuzz/core/build_info.o: VERSION
+
+build/install/prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+
+build/install/build_info.o: batch/core/build_info.c VERSION build/install/prefix
+	$(CC) $(OPT) $(CFLAGS_ALL) -DSENTENCER_VERSION='"$(VERSION)"' \
+		-DSENTENCER_DATADIR='"$(DATADIR)"' -c -o $@ $<
+
+build/install/sentencer: $(filter-out build/core/build_info.o,$(OBJS)) build/install/build_info.o
+	$(CC) $(OPT) -o $@ $^ $(PKG_LIBS)
+
+# Files are installed one by one with install(1): modes set, nothing of the
+# build tree's ownership carried along. The units are written for
+# PREFIX=/usr/local and rewritten for this one.
+install: build/install/sentencer
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR)
+	install -m 755 build/install/sentencer $(DESTDIR)$(BINDIR)/sentencer
+	@set -e; for d in lua-rules tests/rules; do \
+		find $$d -type f ! -name '.*' | LC_ALL=C sort | while read -r f; do \
+			install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; \
+		done; \
+	done
+	sed 's|/usr/local|$(PREFIX)|g' man/sentencer.1 >$(DESTDIR)$(MANDIR)/man1/sentencer.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/sentencer.1
+	@set -e; for u in scripts/schedule/*.service scripts/schedule/*.timer; do \
+		sed 's|/usr/local|$(PREFIX)|g' "$$u" >"$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp"; \
+		chmod 644 "$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp"; \
+		mv "$(DESTDIR)$(UNITDIR)/$${u##*/}.tmp" "$(DESTDIR)$(UNITDIR)/$${u##*/}"; \
+	done
+	sed 's|/usr/local|$(PREFIX)|g' scripts/schedule/crontab.example \
+		>$(DESTDIR)$(DATADIR)/crontab.example
+	@echo "installed sentencer $(VERSION) under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sentencer $(DESTDIR)$(MANDIR)/man1/sentencer.1
+	rm -rf $(DESTDIR)$(DATADIR)
+	@for u in scripts/schedule/*.service scripts/schedule/*.timer; do \
+		rm -f "$(DESTDIR)$(UNITDIR)/$${u##*/}"; \
+	done
 
 $(GEN_SQL): $(SQL_FILES) scripts/embed-sql
 	@mkdir -p build/gen
@@ -96,7 +156,7 @@ build-san/sentencer: $(SAN_OBJS)
 
 build-san/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p $(@D)
-	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(OPT) $(SANFLAGS) $(CFLAGS_ALL) $(BUILD_INFO) -c -o $@ $<
 
 # The out-of-memory tests route the project's own allocations through
 # tests/include/oom.h, which fails the one a test asks for.
@@ -136,7 +196,7 @@ fuzz-build: $(FUZZ_BINS)
 
 build-fuzz/%.o: batch/%.c | $(GEN_QUERY_IDS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(BUILD_INFO) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build-fuzz/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	@mkdir -p build-fuzz

@@ -14,31 +14,35 @@
 
 #include <stdbool.h>
 
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
+
 struct options {
-    struct db_settings db; /* --db, --lock-timeout, --statement-timeout */
-    const char *rules_dir; /* --rules, default lua-rules */
-    const char *tests_dir; /* --tests, default tests/rules */
-    const char *out;       /* --out: run folder or export file */
-    const char *rejects;   /* --rejects FILE (import) */
-    int workers;           /* --workers N (run) */
-    long limit;            /* --limit N (run, status) */
-    int chunk;             /* --chunk N: charges per transaction (run) */
-    long case_time_ms;     /* --case-time MS: wall-clock budget per case; 0 = default */
-    long run_id;           /* --run N (outputs, explain) */
-    const char *label;     /* --label TEXT: the rule set's label (run) */
-    bool json;             /* --format json (explain) */
-    bool excel;            /* --excel: UTF-8 BOM in CSV outputs */
-    int min_cell;          /* --min-cell K: court counts below K suppressed (run) */
-    bool verbose;          /* --verbose: rules' log() output, progress */
-    const char *offense;   /* --offense CODE (diff) */
-    const char *court;     /* --court CODE (diff) */
-    const char *since;     /* --since YYYY-MM-DD (diff) */
-    const char *select;    /* --run REGEX (check-rules): the tests to run */
-    bool explain_failures; /* --explain (check-rules): the trace of each failing case */
-    bool accept;           /* --accept (check-rules): rewrite failing expectations */
-    long properties;       /* --properties N (check-rules): charges per offense, 0: none */
-    const char *cases;     /* --cases FILE (explain): offline, from a cases.csv file */
-    char **args;           /* positional arguments after the command */
+    struct db_settings db;     /* --db, --lock-timeout, --statement-timeout */
+    const char *rules_dir;     /* --rules, default build_rules_dir() */
+    const char *tests_dir;     /* --tests, default build_tests_dir() */
+    const char *out;           /* --out: run folder or export file */
+    const char *rejects;       /* --rejects FILE (import) */
+    int workers;               /* --workers N (run) */
+    long limit;                /* --limit N (run, status) */
+    int chunk;                 /* --chunk N: charges per transaction (run) */
+    long case_time_ms;         /* --case-time MS: wall-clock budget per case; 0 = default */
+    long run_id;               /* --run N (outputs, explain) */
+    const char *label;         /* --label TEXT: the rule set's label (run) */
+    enum output_format format; /* --format text|json (explain), text|json|csv (status) */
+    bool check;                /* --check (status): one line, monitoring-plugin exit status */
+    long max_age_s;            /* --max-age D (status --check), seconds; default 26 h */
+    bool excel;                /* --excel: UTF-8 BOM in CSV outputs */
+    int min_cell;              /* --min-cell K: court counts below K suppressed (run) */
+    bool verbose;              /* --verbose: rules' log() output, progress */
+    const char *offense;       /* --offense CODE (diff) */
+    const char *court;         /* --court CODE (diff) */
+    const char *since;         /* --since YYYY-MM-DD (diff) */
+    const char *select;        /* --run REGEX (check-rules): the tests to run */
+    bool explain_failures;     /* --explain (check-rules): the trace of each failing case */
+    bool accept;               /* --accept (check-rules): rewrite failing expectations */
+    long properties;           /* --properties N (check-rules): charges per offense, 0: none */
+    const char *cases;         /* --cases FILE (explain): offline, from a cases.csv file */
+    char **args;               /* positional arguments after the command */
     int nargs;
 };
 
@@ -46,6 +50,7 @@ struct ctx {
     struct options opt;
     bool partial; /* some rows or cases could not be processed (exit 1) */
     int signal;   /* SIGINT or SIGTERM that stopped the command, or 0 */
+    int monitor;  /* status --check: the exit status it chose (0 to 3), else -1 */
 };
 
 /* The commands, one file each: migrate.c, import.c, run.c, export.c,

@@ -441,7 +441,7 @@ static enum status show(const struct ctx *ctx, struct buf *json, size_t i, const
 {
     char where[4400];
 
-    if (ctx->opt.json) {
+    if (ctx->opt.format == FORMAT_JSON) {
         if ((i > 0 && !buf_addc(json, ',')) || !add_json(json, r, label, o, trace, rules))
             return err_set(err, ST_ENOMEM, "out of memory");
         return ST_OK;
@@ -478,7 +478,7 @@ static enum status show(const struct ctx *ctx, struct buf *json, size_t i, const
 /* With --format json: close the array of the results shown and print it. */
 static enum status print_json(const struct ctx *ctx, struct buf *json, struct err *err)
 {
-    if (!ctx->opt.json)
+    if (ctx->opt.format != FORMAT_JSON)
         return ST_OK;
     if (!buf_adds(json, "]\n"))
         return err_set(err, ST_ENOMEM, "out of memory");
@@ -521,7 +521,7 @@ static enum status explain_offline(struct ctx *ctx, const char *case_no, const c
         return st;
     if ((st = casefile_read(&cf, ctx->opt.cases, today, on_reject, NULL, err)) != ST_OK)
         goto done;
-    if (ctx->opt.json && !buf_addc(&json, '[')) {
+    if (ctx->opt.format == FORMAT_JSON && !buf_addc(&json, '[')) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
@@ -604,7 +604,7 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
         }
         goto done;
     }
-    if (ctx->opt.json && !buf_addc(&json, '[')) {
+    if (ctx->opt.format == FORMAT_JSON && !buf_addc(&json, '[')) {
         st = err_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
@@ -617,7 +617,7 @@ enum status cmd_explain(struct ctx *ctx, struct err *err)
         /* Recommendations stored before rule sets were: their trace. */
         if (!stored_trace && (st = replay(&rp, db, s, &again, err)) != ST_OK) {
             rec_fini(&again);
-            if (!ctx->opt.json) {
+            if (ctx->opt.format != FORMAT_JSON) {
                 char where[128];
 
                 snprintf(where, sizeof where, "run %" PRId64 ", facts revision %" PRId64, s->run_id,

@@ -1,14 +1,19 @@
 /*-------------------------------------------------------------------------
  * main.c
- *     Command line entry: parses options into a ctx, runs the subcommand
- *     and maps its status to the exit status of ../shared/spec/cli.md. The
- *     only caller of exit().
+ *     Command line entry: the commands and their options (each command
+ *     takes only its own, and documents them in its help: keep
+ *     man/sentencer.1 in step, tests/cli/man_page.sh checks it), parses
+ *     them into a ctx, runs the command and maps its status to the exit
+ *     status of ../shared/spec/cli.md. The only caller of exit().
  *
  * batch/commands/main.c
  *-------------------------------------------------------------------------
  */
+#include "build_info.h"
 #include "ctx.h"
 #include "log.h"
+#include "migrations.h"
+#include "rules.h"
 #include "value.h"
 
 #include <getopt.h>
@@ -28,87 +33,320 @@ enum exit_code {
     EXIT_SIGTERM = 143,
 };
 
+/* One option as its command's help shows it. */
+struct opt_help {
+    int code;         /* its short code in long_options */
+    const char *form; /* e.g. "--rules DIR" */
+    const char *text; /* what it does for this command; lines end with \n */
+};
+
 struct command {
     const char *name;
     enum status (*fn)(struct ctx *, struct err *);
     int min_args, max_args;
-    const char *opts; /* the short codes (long_options) of its own options */
-    const char *usage;
+    const char *synopsis; /* after "sentencer " */
+    const char *summary;  /* one line */
+    const struct opt_help *opts;
 };
 
-/* Options every command takes: --db, --lock-timeout, --statement-timeout,
- * --verbose, --help. */
-#define GLOBAL_OPTS "dLSvh"
+#define OPT_RULES(what)                                                                            \
+    {                                                                                              \
+        'r', "--rules DIR", what " (default: the one sentencer --version shows)\n"                 \
+    }
+#define OPT_TESTS                                                                                  \
+    {                                                                                              \
+        't', "--tests DIR",                                                                        \
+            "its golden tests, checked before anything is written (default: the "                  \
+            "ones sentencer --version shows)\n"                                                    \
+    }
+#define OPT_EXCEL                                                                                  \
+    {                                                                                              \
+        'x', "--excel", "start the CSV files with a UTF-8 byte-order mark (for Excel)\n"           \
+    }
+#define OPT_MIN_CELL                                                                               \
+    {                                                                                              \
+        'm', "--min-cell K", "blank court-level counts from 1 to K-1 (default 5)\n"                \
+    }
+#define OPT_CASE_TIME                                                                              \
+    {                                                                                              \
+        'T', "--case-time MS",                                                                     \
+            "processor time the rules may spend on one case, in milliseconds\n"                    \
+            "(default 250); a case over it becomes an error\n"                                     \
+    }
+#define OPT_SELECT(c)                                                                              \
+    {'O', "--offense CODE",                                                                        \
+     "only this offense (refuse_netsec_duty, illegal_use_network,\n"                               \
+     "help_network_crime)\n"},                                                                     \
+        {'C', "--court CODE", "only this court (six-digit division code)\n"},                      \
+    {                                                                                              \
+        's', "--since DATE", "only cases convicted on or after DATE (YYYY-MM-DD)\n"                \
+    }
+#define OPT_END                                                                                    \
+    {                                                                                              \
+        0, NULL, NULL                                                                              \
+    }
+
+static const struct opt_help migrate_opts[] = {OPT_END};
+static const struct opt_help import_opts[] = {
+    {'j', "--rejects FILE", "also write the rejected rows to FILE as CSV\n"},
+    OPT_END,
+};
+static const struct opt_help run_opts[] = {
+    OPT_RULES("the rule set"),
+    OPT_TESTS,
+    {'o', "--out DIR", "output folder; the run writes DIR/<run-id>/ (default out)\n"},
+    {'w', "--workers N", "parallel worker processes, 1 to 64 (default 1)\n"},
+    {'l', "--limit N", "evaluate at most N charges\n"},
+    {'c', "--chunk N", "charges per transaction (default 500)\n"},
+    OPT_EXCEL,
+    OPT_MIN_CELL,
+    OPT_CASE_TIME,
+    {'N', "--label TEXT", "a name for the rule set, stored with it (status shows it)\n"},
+    OPT_END,
+};
+static const struct opt_help export_opts[] = {
+    {'o', "--out FILE", "write to FILE (default: standard output)\n"},
+    OPT_EXCEL,
+    OPT_END,
+};
+static const struct opt_help check_rules_opts[] = {
+    OPT_RULES("the rule set"),
+    {'t', "--tests DIR",
+     "golden tests: a folder of topics, or one topic DIR/TOPIC (default: the\n"
+     "ones sentencer --version shows)\n"},
+    {'R', "--run REGEX", "only the tests whose TOPIC/CASE_NO/DEFENDANT_NO/OFFENSE NOTE matches\n"},
+    {'X', "--explain", "print the trace of each failing test\n"},
+    {'A', "--accept",
+     "rewrite each failing expected.csv row from the rules' results,\n"
+     "printing every change\n"},
+    {'P', "--properties N", "also the property tests on N generated charges per offense\n"},
+    OPT_CASE_TIME,
+    OPT_END,
+};
+static const struct opt_help explain_opts[] = {
+    {'R', "--run N", "the recommendation run N stored (default: the current one)\n"},
+    {'f', "--format F", "text (default) or json\n"},
+    OPT_CASE_TIME,
+    {'K', "--cases FILE",
+     "offline: the case from FILE (cases.csv format), evaluated with\n"
+     "--rules; no database\n"},
+    OPT_RULES("with --cases: the rule set"),
+    OPT_END,
+};
+static const struct opt_help status_opts[] = {
+    {'l', "--limit N", "show the N latest runs (default 10)\n"},
+    {'f', "--format F", "text (default), json or csv\n"},
+    {'k', "--check",
+     "one line and a monitoring-plugin exit status: 0 OK, 1 WARNING,\n"
+     "2 CRITICAL, 3 UNKNOWN\n"},
+    {'M', "--max-age D",
+     "with --check: the last run must have ended within D (e.g. 26h,\n"
+     "90m, 2d; default 26h)\n"},
+    OPT_END,
+};
+static const struct opt_help outputs_opts[] = {
+    {'R', "--run N", "the run whose files to write again (required)\n"},
+    {'o', "--out DIR", "output folder (default out)\n"},
+    OPT_EXCEL,
+    OPT_MIN_CELL,
+    OPT_END,
+};
+static const struct opt_help diff_opts[] = {
+    OPT_RULES("the candidate rule set"),
+    OPT_TESTS,
+    OPT_SELECT(0),
+    {'o', "--out DIR", "write changes.csv and changes_summary.csv to DIR (default diff)\n"},
+    {'w', "--workers N", "parallel worker processes, 1 to 64 (default 1)\n"},
+    OPT_EXCEL,
+    OPT_CASE_TIME,
+    OPT_END,
+};
+static const struct opt_help report_opts[] = {
+    {'o', "--out DIR", "write the report files to DIR (default out/deviation)\n"},
+    OPT_SELECT(0),
+    OPT_EXCEL,
+    OPT_MIN_CELL,
+    OPT_END,
+};
+
+static const struct opt_help version_opt[] = {
+    {'V', "--version",
+     "the program's version, the schema version it needs and the default "
+     "rule set"},
+    OPT_END,
+};
+
+/* Options every command takes. */
+static const struct opt_help global_opts[] = {
+    {'d', "--db CONNINFO",
+     "database: a conninfo string or postgresql:// URI (default: the PG*\n"
+     "variables and service file, the libpq way)\n"},
+    {'L', "--lock-timeout S",
+     "give up a statement that waits more than S seconds for a lock\n"
+     "(default 30; 0: no limit)\n"},
+    {'S', "--statement-timeout S",
+     "give up a statement that runs more than S seconds\n"
+     "(default 3600; 0: no limit)\n"},
+    {'v', "--verbose", "show the rules' log() output and progress\n"},
+    {'h', "--help", "the help of the command\n"},
+    OPT_END,
+};
 
 static const struct command commands[] = {
-    {"migrate", cmd_migrate, 0, 0, "", "migrate"},
-    {"import", cmd_import, 1, 1 << 20, "j", "import [--rejects FILE] FILE..."},
-    {"run", cmd_run, 0, 0, "rtowlcxmTN",
+    {"migrate", cmd_migrate, 0, 0, "migrate", "create or upgrade the schema; safe to repeat",
+     migrate_opts},
+    {"import", cmd_import, 1, 1 << 20, "import [--rejects FILE] FILE...",
+     "load cases in the cases.csv format (- is standard input)", import_opts},
+    {"run", cmd_run, 0, 0,
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
-     "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]"},
-    {"export", cmd_export, 0, 0, "ox", "export [--out FILE] [--excel]"},
-    {"check-rules", cmd_check_rules, 0, 0, "rtTRXAP",
+     "    [--excel] [--min-cell K] [--case-time MS] [--label TEXT]",
+     "the nightly job: evaluate what changed, store and write the recommendations", run_opts},
+    {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]",
+     "write every current recommendation as recommendations.csv", export_opts},
+    {"check-rules", cmd_check_rules, 0, 0,
      "check-rules [--rules DIR] [--tests DIR|DIR/TOPIC] [--run REGEX] [--explain]\n"
-     "                [--accept] [--properties N] [--case-time MS]"},
-    {"explain", cmd_explain, 1, 2, "RFTKr",
+     "    [--accept] [--properties N] [--case-time MS]",
+     "compile the rule set and run its golden tests", check_rules_opts},
+    {"explain", cmd_explain, 1, 2,
      "explain [--run N] [--format text|json] [--case-time MS]\n"
-     "                [--cases FILE [--rules DIR]] CASE_NO [DEFENDANT_NO]"},
-    {"status", cmd_status, 0, 0, "l", "status [--limit N]"},
-    {"outputs", cmd_outputs, 0, 0, "Roxm", "outputs --run N [--out DIR] [--excel] [--min-cell K]"},
-    {"diff", cmd_diff, 0, 0, "rtoOCsxTw",
+     "    [--cases FILE [--rules DIR]] CASE_NO [DEFENDANT_NO]",
+     "replay a recommendation and print how it was reached", explain_opts},
+    {"status", cmd_status, 0, 0,
+     "status [--limit N] [--format text|json|csv] [--check [--max-age D]]",
+     "the latest runs; with --check, a health check for monitoring", status_opts},
+    {"outputs", cmd_outputs, 0, 0, "outputs --run N [--out DIR] [--excel] [--min-cell K]",
+     "write a run's files again from the database", outputs_opts},
+    {"diff", cmd_diff, 0, 0,
      "diff --rules DIR [--tests DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
-     "                [--out DIR] [--workers N] [--excel] [--case-time MS]"},
-    {"report", cmd_report, 1, 1, "oOCsxm",
+     "    [--out DIR] [--workers N] [--excel] [--case-time MS]",
+     "what a candidate rule set would change; writes no recommendation", diff_opts},
+    {"report", cmd_report, 1, 1,
      "report deviation [--out DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
-     "                [--excel] [--min-cell K]"},
-    {NULL, NULL, 0, 0, NULL, NULL},
+     "    [--excel] [--min-cell K]",
+     "actual judgments against the recommendations", report_opts},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
+
+static bool takes(const struct opt_help *opts, int code)
+{
+    for (; opts->form; opts++)
+        if (opts->code == code)
+            return true;
+    return false;
+}
+
+/* Write text from column col, breaking lines at spaces (newlines count as
+ * spaces) before width, never inside [...]; continued lines start at
+ * indent. */
+static void wrap(FILE *fp, const char *text, int col, int indent, int width)
+{
+    bool first = true;
+
+    while (*text) {
+        int len = 0, depth = 0;
+
+        while (*text == ' ' || *text == '\n')
+            text++;
+        /* One word: up to a space outside brackets. */
+        while (text[len] && (depth > 0 || (text[len] != ' ' && text[len] != '\n'))) {
+            depth += text[len] == '[' ? 1 : text[len] == ']' ? -1 : 0;
+            len++;
+        }
+        if (len == 0)
+            break;
+        if (!first && col + 1 + len > width) {
+            fprintf(fp, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', fp);
+            col++;
+        }
+        fprintf(fp, "%.*s", len, text);
+        col += len;
+        text += len;
+        first = false;
+    }
+    fputc('\n', fp);
+}
+
+#define HELP_WIDTH 79
+#define HELP_TEXT_COL 25 /* where an option's text begins */
+
+static void print_opts(FILE *fp, const struct opt_help *opts)
+{
+    for (; opts->form; opts++) {
+        int w = fprintf(fp, "  %s", opts->form);
+        if (w + 1 > HELP_TEXT_COL) {
+            fprintf(fp, "\n%*s", HELP_TEXT_COL, "");
+        } else {
+            fprintf(fp, "%*s", HELP_TEXT_COL - w, "");
+        }
+        wrap(fp, opts->text, HELP_TEXT_COL, HELP_TEXT_COL, HELP_WIDTH);
+    }
+}
+
+static void print_synopsis(FILE *fp, const struct command *c)
+{
+    int col = fprintf(fp, "Usage: sentencer [OPTION]... ");
+    wrap(fp, c->synopsis, col, col + (int)strlen(c->name) + 1, HELP_WIDTH);
+}
+
+static void command_help(FILE *fp, const struct command *c)
+{
+    fprintf(fp, "sentencer %s: %s\n\n", c->name, c->summary);
+    print_synopsis(fp, c);
+    if (c->opts[0].form) {
+        fputs("\nOptions:\n", fp);
+        print_opts(fp, c->opts);
+    }
+    fputs("\nOptions of every command:\n", fp);
+    print_opts(fp, global_opts);
+    fputs("\nSee man sentencer for the exit statuses and the files.\n", fp);
+}
 
 static void usage(FILE *fp)
 {
     fprintf(fp, "sentencer: sentencing recommendations for cybercrime cases (CL 286-1, 287-1, "
-                "287-2)\n\nUsage: sentencer [--db CONNINFO] COMMAND [OPTIONS]\n\nCommands:\n");
+                "287-2)\n\nUsage: sentencer [OPTION]... COMMAND [ARG]...\n\nCommands:\n");
     for (const struct command *c = commands; c->name; c++)
-        fprintf(fp, "  sentencer %s\n", c->usage);
-    fprintf(fp,
-            "\nOptions:\n"
-            "  --db CONNINFO   database (conninfo or postgresql:// URI); default: PG* variables\n"
-            "  --lock-timeout S       give up a statement that waits more than S seconds\n"
-            "                         for a lock (default 30; 0: no limit)\n"
-            "  --statement-timeout S  give up a statement that runs more than S seconds\n"
-            "                         (default 3600; 0: no limit)\n"
-            "  --rules DIR     rule set (default lua-rules)\n"
-            "  --tests DIR     golden rule tests, checked by check-rules and before every run\n"
-            "                  (default tests/rules)\n"
-            "  --out PATH      run, outputs: output folder (default out); export: file\n"
-            "                  (default stdout)\n"
-            "  --run N         outputs: the run whose files to write again; explain: the\n"
-            "                  recommendation run N stored (default: the current one)\n"
-            "  --format F      explain: text (default) or json\n"
-            "  --cases FILE    explain: offline, the case from FILE (cases.csv format)\n"
-            "                  evaluated with --rules; no database\n"
-            "  --run REGEX     check-rules: only the tests whose TOPIC/CASE_NO/DEFENDANT_NO/\n"
-            "                  OFFENSE NOTE matches\n"
-            "  --explain       check-rules: print the trace of each failing test\n"
-            "  --accept        check-rules: rewrite each failing expected.csv row from the\n"
-            "                  rules' results, printing every change\n"
-            "  --properties N  check-rules: also the property tests on N generated charges\n"
-            "                  per offense (mitigation never harsher, and so on)\n"
-            "  --label TEXT    run: a name for the rule set, stored with it (status shows it)\n"
-            "  --workers N     run: parallel worker processes (default 1)\n"
-            "  --limit N       run: evaluate at most N charges; status: runs shown\n"
-            "  --chunk N       run: charges per transaction (default 500)\n"
-            "  --case-time MS  run, check-rules: time budget of the rules per case, in\n"
-            "                  milliseconds of processor time\n"
-            "                  (default 250); a case over it becomes an error\n"
-            "  --rejects FILE  import: also write rejected rows to FILE as CSV\n"
-            "  --excel         start CSV outputs with a UTF-8 byte-order mark\n"
-            "  --min-cell K    run: blank court-level counts below K (default 5)\n"
-            "  --verbose       show the rules' log() output\n"
-            "  --help          this text\n"
-            "\nExit status: 0 done; 1 done, some rows or cases failed (each reported);\n"
-            "2 usage error; 3 nothing could be done safely (database, schema, rules);\n"
-            "130/143 interrupted after committing the work in hand.\n");
+        fprintf(fp, "  %-12s %s\n", c->name, c->summary);
+    fputs("  help         the help of a command: sentencer help COMMAND\n", fp);
+    fputs("\nOptions of every command:\n", fp);
+    print_opts(fp, global_opts);
+    print_opts(fp, version_opt);
+    fputs("\nExit status: 0 done; 1 done, some rows or cases failed (each reported);\n"
+          "2 usage error; 3 nothing could be done safely (database, schema, rules);\n"
+          "130/143 interrupted after committing the work in hand.\n"
+          "\"sentencer help COMMAND\" or \"sentencer COMMAND --help\" shows a command's options.\n",
+          fp);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (const struct command *c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* --version: what an operator reports with a question. */
+static int version(void)
+{
+    struct rules_limits lim;
+    struct rules *rules = NULL;
+    struct err err;
+
+    printf("sentencer %s\n", build_version());
+    printf("schema version %d\n", n_migrations ? migrations[n_migrations - 1].version : 0);
+    err_clear(&err);
+    rules_limits_default(&lim);
+    if (rules_load(&rules, build_rules_dir(), &lim, &err) == ST_OK)
+        printf("default rule set %s (%s)\n", rules_id(rules), build_rules_dir());
+    else
+        printf("default rule set none (%s): %s\n", build_rules_dir(), err.msg);
+    printf("default golden tests %s\n", build_tests_dir());
+    rules_free(rules);
+    return EXIT_DONE;
 }
 
 static bool parse_int(const char *s, long min, long max, long *out)
@@ -122,6 +360,33 @@ static bool parse_int(const char *s, long min, long max, long *out)
     if (*end || v < min || v > max)
         return false;
     *out = v;
+    return true;
+}
+
+/* A duration: a whole number followed by s, m, h or d (seconds when bare). */
+static bool parse_duration(const char *s, long *seconds)
+{
+    char *end;
+    long v, unit = 1;
+
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    v = strtol(s, &end, 10);
+    if (end == s)
+        return false;
+    switch (*end) {
+    case '\0': break;
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return false;
+    }
+    if (*end && end[1])
+        return false;
+    if (v < 1 || v > 3650L * 86400 / unit)
+        return false;
+    *seconds = v * unit;
     return true;
 }
 
@@ -139,13 +404,14 @@ int main(int argc, char **argv)
         {"excel", no_argument, NULL, 'x'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {"min-cell", required_argument, NULL, 'm'},
         {"case-time", required_argument, NULL, 'T'},
         {"lock-timeout", required_argument, NULL, 'L'},
         {"run", required_argument, NULL, 'R'},
         {"statement-timeout", required_argument, NULL, 'S'},
         {"label", required_argument, NULL, 'N'},
-        {"format", required_argument, NULL, 'F'},
+        {"format", required_argument, NULL, 'f'},
         {"offense", required_argument, NULL, 'O'},
         {"court", required_argument, NULL, 'C'},
         {"since", required_argument, NULL, 's'},
@@ -153,6 +419,8 @@ int main(int argc, char **argv)
         {"accept", no_argument, NULL, 'A'},
         {"properties", required_argument, NULL, 'P'},
         {"cases", required_argument, NULL, 'K'},
+        {"check", no_argument, NULL, 'k'},
+        {"max-age", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -162,7 +430,7 @@ int main(int argc, char **argv)
     long v;
     int c;
     bool seen[128] = {false}; /* by short code: the options given */
-    const char *run_arg = NULL;
+    const char *run_arg = NULL, *format_arg = NULL;
 
     /* Every chunk allocates and frees the same large blocks (query results,
      * the batch sent back): keep them in the heap instead of mapping and
@@ -172,11 +440,13 @@ int main(int argc, char **argv)
     err_clear(&err);
     ctx.opt.db.lock_timeout_ms = DB_LOCK_TIMEOUT_MS;
     ctx.opt.db.statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;
-    ctx.opt.rules_dir = "lua-rules";
-    ctx.opt.tests_dir = "tests/rules";
+    ctx.opt.rules_dir = build_rules_dir();
+    ctx.opt.tests_dir = build_tests_dir();
     ctx.opt.workers = 1;
     ctx.opt.chunk = 500;
     ctx.opt.min_cell = 5;
+    ctx.opt.max_age_s = 26 * 3600;
+    ctx.monitor = -1;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (c > 0 && c < 128)
             seen[c] = true;
@@ -249,13 +519,7 @@ int main(int argc, char **argv)
             }
             ctx.opt.label = optarg;
             break;
-        case 'F':
-            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-                log_error("--format must be text or json, not \"%s\"", optarg);
-                return EXIT_USAGE;
-            }
-            ctx.opt.json = strcmp(optarg, "json") == 0;
-            break;
+        case 'f': format_arg = optarg; break; /* checked against the command below */
         case 'O':
             if (enum_find(offense_values, optarg) < 0) {
                 log_error("--offense must be one of refuse_netsec_duty, illegal_use_network, "
@@ -296,34 +560,92 @@ int main(int argc, char **argv)
             ctx.opt.properties = v;
             break;
         case 'K': ctx.opt.cases = optarg; break;
-        case 'h': usage(stdout); return EXIT_DONE;
+        case 'k': ctx.opt.check = true; break;
+        case 'M':
+            if (!parse_duration(optarg, &v)) {
+                log_error("--max-age must be a duration such as 26h, 90m, 2d or 3600 (seconds), "
+                          "not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.max_age_s = v;
+            break;
+        case 'h':
+        case 'V': break; /* acted on once the command is known */
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
+        if (seen['V'])
+            return version();
+        if (seen['h']) {
+            usage(stdout);
+            return EXIT_DONE;
+        }
         usage(stderr);
         return EXIT_USAGE;
     }
-    for (cmd = commands; cmd->name && strcmp(cmd->name, argv[optind]) != 0; cmd++)
-        ;
-    if (!cmd->name) {
+    if (strcmp(argv[optind], "help") == 0) {
+        if (optind + 1 >= argc) {
+            usage(stdout);
+            return EXIT_DONE;
+        }
+        if (!(cmd = find_command(argv[optind + 1]))) {
+            log_error("unknown command \"%s\"", argv[optind + 1]);
+            fprintf(stderr, "Try \"sentencer --help\".\n");
+            return EXIT_USAGE;
+        }
+        command_help(stdout, cmd);
+        return EXIT_DONE;
+    }
+    if (!(cmd = find_command(argv[optind]))) {
         log_error("unknown command \"%s\"", argv[optind]);
         fprintf(stderr, "Try \"sentencer --help\".\n");
         return EXIT_USAGE;
     }
+    if (seen['h']) {
+        command_help(stdout, cmd);
+        return EXIT_DONE;
+    }
+    if (seen['V'])
+        return version();
     /* An option the command does not take is a mistake, not a no-op. */
     for (const struct option *o = long_options; o->name; o++) {
-        if (!seen[o->val] || strchr(GLOBAL_OPTS, o->val) || strchr(cmd->opts, o->val))
+        if (!seen[o->val] || takes(global_opts, o->val) || takes(cmd->opts, o->val))
             continue;
         log_error("--%s does not apply to \"%s\"", o->name, cmd->name);
-        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
+        print_synopsis(stderr, cmd);
+        fprintf(stderr, "Try \"sentencer help %s\".\n", cmd->name);
         return EXIT_USAGE;
     }
     if (cmd->fn == cmd_explain && seen['r'] && !seen['K']) {
         log_error("--rules applies to explain only with --cases (a stored recommendation is "
                   "replayed with the rule set it records)");
-        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
+        print_synopsis(stderr, cmd);
         return EXIT_USAGE;
+    }
+    if (seen['M'] && !seen['k']) {
+        log_error("--max-age applies only with --check");
+        print_synopsis(stderr, cmd);
+        return EXIT_USAGE;
+    }
+    if (format_arg) {
+        bool csv_ok = cmd->fn == cmd_status;
+        if (strcmp(format_arg, "text") == 0) {
+            ctx.opt.format = FORMAT_TEXT;
+        } else if (strcmp(format_arg, "json") == 0) {
+            ctx.opt.format = FORMAT_JSON;
+        } else if (csv_ok && strcmp(format_arg, "csv") == 0) {
+            ctx.opt.format = FORMAT_CSV;
+        } else {
+            log_error("--format must be %s, not \"%s\"",
+                      csv_ok ? "text, json or csv" : "text or json", format_arg);
+            return EXIT_USAGE;
+        }
+        if (seen['k']) {
+            log_error("--format and --check do not go together: --check prints one line");
+            return EXIT_USAGE;
+        }
     }
     if (run_arg && cmd->fn == cmd_check_rules) {
         ctx.opt.select = run_arg;
@@ -338,11 +660,13 @@ int main(int argc, char **argv)
     ctx.opt.nargs = argc - optind - 1;
     if (ctx.opt.nargs < cmd->min_args || ctx.opt.nargs > cmd->max_args) {
         log_error("wrong number of arguments for \"%s\"", cmd->name);
-        fprintf(stderr, "Usage: sentencer %s\n", cmd->usage);
+        print_synopsis(stderr, cmd);
         return EXIT_USAGE;
     }
 
     st = cmd->fn(&ctx, &err);
+    if (ctx.monitor >= 0)
+        return ctx.monitor; /* status --check: its own exit statuses, its line printed */
     switch (st) {
     case ST_OK: return ctx.partial ? EXIT_PARTIAL : EXIT_DONE;
     case ST_EINTR:

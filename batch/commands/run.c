@@ -390,6 +390,30 @@ static enum status begin_run(struct ctx *ctx, struct db *db, const struct rules 
     return st;
 }
 
+/* The run will not start (err says why): record it as refused, so that
+ * monitoring sees a night that did nothing (sentencer status --check).
+ * Best effort: a database that cannot take the record is only reported. */
+static void record_refused(struct ctx *ctx, const struct rules *rules, enum status st,
+                           const struct err *why)
+{
+    struct db *db = NULL;
+    struct err e;
+    int64_t id = 0;
+    char reason[sizeof why->msg + 96];
+
+    if (st == ST_EINTR || st == ST_EUSAGE)
+        return;
+    snprintf(reason, sizeof reason, "%s%s%s", why->msg, rules ? "; rule set " : "",
+             rules ? rules_id(rules) : "");
+    err_clear(&e);
+    if (db_connect(&db, &ctx->opt.db, &e) == ST_OK && db_check_schema(db, &e) == ST_OK &&
+        db_run_refused(db, rules ? rules_id(rules) : NULL, reason, &id, &e) == ST_OK)
+        log_info("run %" PRId64 " recorded as refused", id);
+    else
+        log_warning("the refused run could not be recorded: %s", e.msg);
+    db_close(db);
+}
+
 enum status cmd_run(struct ctx *ctx, struct err *err)
 {
     struct rules_limits lim;
@@ -409,22 +433,23 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
-    if ((st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &lim, stderr, &rules,
-                              &n, err)) != ST_OK)
-        return st;
-    if (n.findings > 0) {
+    st = rule_tests_load(ctx->opt.rules_dir, ctx->opt.tests_dir, NULL, &lim, stderr, &rules, &n,
+                         err);
+    if (st == ST_OK && n.findings > 0) {
         st = err_set(err, ST_ERULES,
-                     "the rule set has %ld finding%s of its static checks; nothing was written",
+                     "the rule set has %ld finding%s of its static checks; nothing was evaluated",
                      n.findings, n.findings == 1 ? "" : "s");
         err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
-        goto done;
-    }
-    if (n.failed > 0) {
+    } else if (st == ST_OK && n.failed > 0) {
         st = err_set(err, ST_ERULES,
-                     "the rule set fails %ld of its %ld golden tests; nothing was written",
+                     "the rule set fails %ld of its %ld golden tests; nothing was evaluated",
                      n.failed, n.passed + n.failed);
         err_hint(err, "Run \"sentencer check-rules\" and fix the rules before the run.");
-        goto done;
+    }
+    if (st != ST_OK) {
+        record_refused(ctx, rules, st, err);
+        rules_free(rules);
+        return st;
     }
     {
         /* Once signals are caught, a statement that waits (the outputs
@@ -526,10 +551,13 @@ done:
         ctx->partial = true;
         st = ST_OK;
     } else if (st == ST_OK && !idle) {
-        log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s, rule set %s; outputs in %s/",
+        log_info("run %" PRId64 " %s: %ld evaluated, %ld error%s (%ld legal exclusion%s), rule "
+                 "set %s; outputs in %s/",
                  run.id, state, totals.evaluated, totals.errors, totals.errors == 1 ? "" : "s",
+                 totals.errors - totals.failures, totals.errors - totals.failures == 1 ? "" : "s",
                  rules_id(rules), out.path);
-        if (totals.errors > 0)
+        /* A legal exclusion is the law's answer, not a failure (error_kind). */
+        if (totals.failures > 0)
             ctx->partial = true;
     }
     if (st == ST_OK && got_signal) {

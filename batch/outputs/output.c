@@ -57,7 +57,8 @@ static const char *const court_keys[] = {"court_code", "offense"};
 static const char *const court_tail[] = {"suppressed", "suppressed_columns"};
 static const char *const basis_cols[] = {"offense",    "citation",       "title",
                                          "defendants", "defendants_met", "share_met"};
-static const char *const error_cols[] = {"case_no", "defendant_no", "offense", "error"};
+static const char *const error_cols[] = {"case_no", "defendant_no", "offense", "error",
+                                         "error_kind"};
 static const char *const codebook_cols[] = {"file",    "column", "type", "unit",
                                             "meaning", "source", "codes"};
 static const char *const manifest_cols[] = {
@@ -911,6 +912,7 @@ enum status output_write_run(struct db *db, int64_t run_id, const struct out_dir
     if (st == ST_OK) {
         totals->evaluated = (long)cell_num(data.info, 0, "evaluated");
         totals->errors = (long)cell_num(data.info, 0, "errors");
+        totals->failures = (long)cell_num(data.info, 0, "failures");
         totals->covers = cell_num(data.info, 0, "covers");
     }
     free(c.views);

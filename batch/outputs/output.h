@@ -29,6 +29,7 @@ struct db; /* db.h: the connection the files are read through */
 struct run_totals {
     long evaluated;
     long errors;
+    long failures; /* of them, those not legal exclusions (error_kind data or rule) */
     /* The facts generation the files describe when nothing was pending for
      * the run's rule set in their snapshot, else 0 (see db_run_end). */
     int64_t covers;

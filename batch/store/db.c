@@ -951,6 +951,7 @@ static const char *const sql_register =
 static const char *const sql_run_end =
     "SELECT sentencer.run_end($1::bigint, $2, $3, $4, $5, $6::bigint)";
 static const char *const sql_run_reap = "SELECT sentencer.run_reap()";
+static const char *const sql_run_refused = "SELECT sentencer.run_refused($1, $2::integer, $3, $4)";
 
 /* An array literal of the names ({"a","b"}) and one of the contents as hex
  * bytea ({"\\x0a1b",...}): parameters, never SQL. */
@@ -1087,6 +1088,25 @@ enum status db_run_reap(struct db *db, int *n, struct err *err)
     if (st != ST_OK)
         return st;
     *n = (int)strtol_or0(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return ST_OK;
+}
+
+enum status db_run_refused(struct db *db, const char *rule_set, const char *reason, int64_t *run_id,
+                           struct err *err)
+{
+    char host[256] = "unknown", pid[24];
+    const char *params[4] = {host, pid, rule_set, reason};
+    PGresult *res = NULL;
+    enum status st;
+
+    gethostname(host, sizeof host - 1);
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    *run_id = 0;
+    st = exec_query(db, sql_run_refused, 4, params, &res, "recording the refused run", err);
+    if (st != ST_OK)
+        return st;
+    *run_id = strtol_or0(PQgetvalue(res, 0, 0));
     PQclear(res);
     return ST_OK;
 }

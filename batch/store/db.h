@@ -132,6 +132,12 @@ enum status db_current_outputs(struct db *db, const char *rule_set, int64_t *run
 /* Mark failed every running run whose session has ended (on any host).
  * *n = how many. */
 enum status db_run_reap(struct db *db, int *n, struct err *err);
+/* Record a run that refused to start (state refused, sql/006) with the
+ * reason, so that monitoring sees the night that did nothing. rule_set:
+ * the rule set's id when it is known (NULL otherwise; kept only when the
+ * database holds it). *run_id: the run recorded. */
+enum status db_run_refused(struct db *db, const char *rule_set, const char *reason, int64_t *run_id,
+                           struct err *err);
 
 /* Claim up to limit pending charges of the run (locked FOR UPDATE SKIP
  * LOCKED in a transaction left open), then read their acts in a statement

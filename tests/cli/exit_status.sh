@@ -25,18 +25,32 @@ expect 2 'Usage' -- $S explain
 expect 2 '--workers does not apply to "import"' -- $S import --workers 2 "$PROJECT/tests/data/sample-cases.csv"
 expect 2 '--out does not apply to "status"' -- $S status --out "$TMPDIR/o"
 expect 2 '--label does not apply to "check-rules"' -- $S check-rules --label x
+expect 2 '--excel does not apply to "status"' -- $S status --excel
+expect 2 '--rejects does not apply to "status"' -- $S status --rejects x
+expect 2 'format must be text or json' -- $S explain --format csv X
+expect 2 'unknown command "frob"' -- $S help frob
+# Help: per command, on standard output, exit 0, nothing else done.
+expect 0 'Usage: sentencer \[OPTION\]... status' -- $S status --help
+expect 0 '--max-age D' -- $S help status
+expect 0 'Commands:' -- $S --help
+expect 0 'schema version' -- $S --version
 # Schema missing: run and import refuse before writing.
 expect 3 'sentencer migrate' -- $S run --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --out "$TMPDIR/o"
 expect 3 'sentencer migrate' -- $S import "$PROJECT/tests/data/sample-cases.csv"
 # Database unreachable.
 expect 3 'could not connect' -- $S --db "host=$TMPDIR/nowhere connect_timeout=2" status
-# A rule set that does not compile: exit 3 naming file and line, no run recorded.
+# A rule set that does not compile: exit 3 naming file and line, nothing
+# evaluated or written; the run is recorded as refused with the reason, so
+# that monitoring sees it (status --check).
 $S migrate
 mkdir -p "$TMPDIR/badrules"
 printf 'broken.lua\n' >"$TMPDIR/badrules/MANIFEST"
 printf 'function evaluate(case)\n  return {status = "ok"\nend\n' >"$TMPDIR/badrules/broken.lua"
 expect 3 'broken.lua:3' -- $S run --rules "$TMPDIR/badrules" --out "$TMPDIR/o"
-[ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.run')" -eq 0 ]
+[ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.run')" -eq 1 ]
+[ "$(psql -XAtqc "SELECT count(*) FROM sentencer.run WHERE state = 'refused' AND evaluated = 0
+                   AND rule_set IS NULL AND message LIKE '%broken.lua:3%'")" -eq 1 ]
+[ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.recommendation')" -eq 0 ]
 [ ! -e "$TMPDIR/o" ]
 expect 3 'broken.lua:3' -- $S check-rules --rules "$TMPDIR/badrules"
 echo "exit statuses as in cli.md"

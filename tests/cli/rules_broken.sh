@@ -26,7 +26,10 @@ $S run --rules "$rules" --tests "$PROJECT/tests/rules" --out "$TMPDIR/out" >"$TM
 rc=$?
 set -e
 [ "$rc" -eq 3 ] || { echo "run: exit $rc, want 3"; cat "$TMPDIR/run.log"; exit 1; }
-grep -q 'nothing was written' "$TMPDIR/run.log"
+grep -q 'nothing was evaluated' "$TMPDIR/run.log"
 [ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.recommendation')" -eq 0 ]
-[ "$(psql -XAtqc 'SELECT count(*) FROM sentencer.run')" -eq 0 ]
+# The only trace: the run recorded as refused, with the reason (status --check).
+[ "$(psql -XAtqc "SELECT string_agg(state || ' ' || evaluated, ',') FROM sentencer.run")" = "refused 0" ]
+psql -XAtqc 'SELECT message FROM sentencer.run' | grep -q 'golden tests'
+[ ! -e "$TMPDIR/out" ]
 echo "a broken threshold is caught before the run writes"
