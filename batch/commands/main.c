@@ -61,6 +61,7 @@ static const struct command commands[] = {
     {"report", cmd_report, 1, 1, "oOCsxm",
      "report deviation [--out DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
      "                [--excel] [--min-cell K]"},
+    {"grant-job-role", cmd_grant_job_role, 0, 1, "", "grant-job-role [ROLE]"},
     {NULL, NULL, 0, 0, NULL, NULL},
 };
 
