@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,10 +103,20 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
         (state && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0)))
         err_hint(err, "The connection to the database was lost; the work in hand was rolled "
                       "back. Rerun when the server is back.");
+    else if (state && strcmp(state, "42501") == 0 && strstr(msg, "schema sentencer"))
+        /* The job's login role without the rights of sentencer_job here:
+         * the role was created after the schema, or never granted. */
+        err_hint(err,
+                 "Role %s may not use schema sentencer in this database: the nightly job's "
+                 "role sentencer_job has not been given its rights here, or %s is not a member "
+                 "of it. The schema's owner or a superuser runs \"sentencer grant-job-role %s\".",
+                 PQuser(db->conn), PQuser(db->conn), PQuser(db->conn));
     else if (state && strcmp(state, "42501") == 0)
         err_hint(err, "Connect as a role with the privilege; the nightly job's role "
                       "sentencer_job may only read cases and call the job's functions "
-                      "(import and migrate need the owner).");
+                      "(import and migrate need the owner). If the nightly job was refused, "
+                      "the schema's owner or a superuser runs \"sentencer grant-job-role "
+                      "ROLE\".");
     else if (state && strcmp(state, "55P03") == 0)
         err_hint(err,
                  "Waited more than %ld s (--lock-timeout) for a lock while %s: another session "
@@ -480,6 +491,54 @@ static void redact(char *msg, const char *conninfo)
     }
 }
 
+/* Whether two socket directories are the same: by their real paths when
+ * both exist, else as written (a stopped cluster's directory may be gone),
+ * trailing slashes aside. */
+static bool same_dir(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    size_t na = strlen(a), nb = strlen(b);
+
+    if (realpath(a, ra) && realpath(b, rb))
+        return strcmp(ra, rb) == 0;
+    while (na > 1 && a[na - 1] == '/')
+        na--;
+    while (nb > 1 && b[nb - 1] == '/')
+        nb--;
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* The hint of a failed connection. Only a connection to the project's
+ * private cluster is told to start it: `scripts/local-db env` exports its
+ * socket directory as SENTENCER_LOCAL_DB, and the failed connection went to
+ * that directory. Anything else (a production server, a socket directory
+ * of the system) is a server this program does not run: the hint names it
+ * and where its address came from. */
+static void connect_hint(const PGconn *conn, struct err *err)
+{
+    const char *local = getenv("SENTENCER_LOCAL_DB");
+    const char *host = conn ? PQhost(conn) : NULL;
+    const char *port = conn ? PQport(conn) : NULL;
+
+    if (!host || !*host) {
+        err_hint(err, "Check the server named by --db, PGHOST, PGPORT or PGSERVICE (the service "
+                      "file): is it up, and does it let this user in?");
+        return;
+    }
+    if (local && *local && host[0] == '/' && same_dir(host, local)) {
+        err_hint(err,
+                 "This is the project's private development cluster (socket directory %.200s, "
+                 "from scripts/local-db env): start it with scripts/local-db start.",
+                 host);
+        return;
+    }
+    err_hint(err,
+             "Check that the server %s %.200s, port %s, is up and lets this user in; it was chosen "
+             "by --db, else PGHOST, PGPORT, PGSERVICE (the service file) and the libpq defaults. "
+             "Connect to another server with --db or those variables.",
+             host[0] == '/' ? "on the Unix socket in" : "at", host, port && *port ? port : "5432");
+}
+
 enum status db_connect(struct db **out, const struct db_settings *set, struct err *err)
 {
     static const struct db_settings none = {0};
@@ -517,9 +576,7 @@ enum status db_connect(struct db **out, const struct db_settings *set, struct er
         err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n,
                 msg ? msg : "out of memory");
         free(msg);
-        err_hint(err, "Check that the server named by --db, the PG* variables or the service "
-                      "file is up and lets this user in. For the development cluster: "
-                      "scripts/local-db start, then eval \"$(scripts/local-db env)\".");
+        connect_hint(db->conn, err);
         db_close(db);
         return ST_EDB;
     }
