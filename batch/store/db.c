@@ -514,29 +514,36 @@ static bool same_dir(const char *a, const char *b)
  * that directory. Anything else (a production server, a socket directory
  * of the system) is a server this program does not run: the hint names it
  * and where its address came from. */
-static void connect_hint(const PGconn *conn, struct err *err)
+static void connect_hint(const PGconn *conn, const char *conninfo, struct err *err)
 {
     const char *local = getenv("SENTENCER_LOCAL_DB");
-    const char *host = conn ? PQhost(conn) : NULL;
-    const char *port = conn ? PQport(conn) : NULL;
+    /* Copies masked whole before they are cut to fit: a malformed URI can
+     * put its password where libpq reads a host or a port
+     * (postgresql://u:secret with no host). */
+    char *host = conn && PQhost(conn) ? strdup(PQhost(conn)) : NULL;
+    char *port = conn && PQport(conn) ? strdup(PQport(conn)) : NULL;
 
-    if (!host || !*host) {
+    if (host)
+        redact(host, conninfo);
+    if (port)
+        redact(port, conninfo);
+    if (!host || !*host)
         err_hint(err, "Check the server named by --db, PGHOST, PGPORT or PGSERVICE (the service "
                       "file): is it up, and does it let this user in?");
-        return;
-    }
-    if (local && *local && host[0] == '/' && same_dir(host, local)) {
+    else if (local && *local && host[0] == '/' && same_dir(host, local))
         err_hint(err,
                  "This is the project's private development cluster (socket directory %.200s, "
                  "from scripts/local-db env): start it with scripts/local-db start.",
                  host);
-        return;
-    }
-    err_hint(err,
-             "Check that the server %s %.200s, port %s, is up and lets this user in; it was chosen "
-             "by --db, else PGHOST, PGPORT, PGSERVICE (the service file) and the libpq defaults. "
-             "Connect to another server with --db or those variables.",
-             host[0] == '/' ? "on the Unix socket in" : "at", host, port && *port ? port : "5432");
+    else
+        err_hint(err,
+                 "Check that the server %s %.200s, port %.20s, is up and lets this user in; it "
+                 "was chosen by --db, else PGHOST, PGPORT, PGSERVICE (the service file) and the "
+                 "libpq defaults. Connect to another server with --db or those variables.",
+                 host[0] == '/' ? "on the Unix socket in" : "at", host,
+                 port && *port ? port : "5432");
+    free(host);
+    free(port);
 }
 
 enum status db_connect(struct db **out, const struct db_settings *set, struct err *err)
@@ -576,7 +583,7 @@ enum status db_connect(struct db **out, const struct db_settings *set, struct er
         err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n,
                 msg ? msg : "out of memory");
         free(msg);
-        connect_hint(db->conn, err);
+        connect_hint(db->conn, conninfo, err);
         db_close(db);
         return ST_EDB;
     }
