@@ -56,7 +56,11 @@ GEN_CODEBOOK := build/gen/codebook_data.c
 QUERY_FILES := $(sort $(wildcard sql/queries/*.sql))
 GEN_QUERIES := build/gen/query_data.c
 GEN_QUERY_IDS := build/gen/query_ids.h
-GEN_OBJS = $(1)/migrations_data.o $(1)/codebook_data.o $(1)/query_data.o
+# And the job role's rights (sql/grants/job_role.sql, see grants.h), which
+# migrate and grant-job-role run and migrate may print.
+GRANTS_FILE := sql/grants/job_role.sql
+GEN_GRANTS := build/gen/grants_data.c
+GEN_OBJS = $(1)/migrations_data.o $(1)/codebook_data.o $(1)/query_data.o $(1)/grants_data.o
 OBJS := $(SRCS:batch/%.c=build/%.o) $(call GEN_OBJS,build)
 SAN_OBJS := $(SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
 SAN_LIB_OBJS := $(LIB_SRCS:batch/%.c=build-san/%.o) $(call GEN_OBJS,build-san)
@@ -140,6 +144,10 @@ $(GEN_QUERIES): $(QUERY_FILES) scripts/embed-sql
 $(GEN_CODEBOOK): batch/outputs/codebook.csv scripts/embed-sql
 	@mkdir -p build/gen
 	scripts/embed-sql --text codebook_csv $@ batch/outputs/codebook.csv
+
+$(GEN_GRANTS): $(GRANTS_FILE) scripts/embed-sql
+	@mkdir -p build/gen
+	scripts/embed-sql --text job_role_grants_sql $@ $(GRANTS_FILE)
 
 build/%_data.o: build/gen/%_data.c | $(GEN_QUERY_IDS)
 	$(CC) $(OPT) $(CFLAGS_ALL) -c -o $@ $<

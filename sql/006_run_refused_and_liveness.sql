@@ -51,15 +51,5 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 REVOKE ALL ON FUNCTION sentencer.run_refused(text, integer, text, text) FROM PUBLIC;
--- run_alive stays executable by PUBLIC: it tells only whether a run is alive.
-
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'sentencer_job') THEN
-        RAISE NOTICE 'role sentencer_job does not exist; skipping its grants';
-        RETURN;
-    END IF;
-    GRANT EXECUTE ON FUNCTION sentencer.run_refused(text, integer, text, text)
-        TO sentencer_job;
-END
-$$;
+-- run_alive stays executable by PUBLIC: it tells only whether a run is
+-- alive. The job role's grants are in sql/grants/job_role.sql.

@@ -54,8 +54,8 @@ struct ctx {
 };
 
 /* The commands, one file each: migrate.c, import.c, run.c, export.c,
- * check_rules.c, explain.c, run_status.c, run_outputs.c. Each returns a
- * status and fills err. */
+ * check_rules.c, explain.c, run_status.c, run_outputs.c, diff.c, report.c,
+ * grant_job_role.c. Each returns a status and fills err. */
 enum status cmd_migrate(struct ctx *ctx, struct err *err);
 enum status cmd_import(struct ctx *ctx, struct err *err);
 enum status cmd_run(struct ctx *ctx, struct err *err);
@@ -66,5 +66,6 @@ enum status cmd_status(struct ctx *ctx, struct err *err);
 enum status cmd_outputs(struct ctx *ctx, struct err *err);
 enum status cmd_diff(struct ctx *ctx, struct err *err);
 enum status cmd_report(struct ctx *ctx, struct err *err);
+enum status cmd_grant_job_role(struct ctx *ctx, struct err *err);
 
 #endif

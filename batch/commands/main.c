@@ -161,6 +161,7 @@ static const struct opt_help diff_opts[] = {
     OPT_CASE_TIME,
     OPT_END,
 };
+static const struct opt_help grant_job_role_opts[] = {OPT_END};
 static const struct opt_help report_opts[] = {
     {'o', "--out DIR", "write the report files to DIR (default out/deviation)\n"},
     OPT_SELECT(0),
@@ -224,6 +225,9 @@ static const struct command commands[] = {
      "report deviation [--out DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
      "    [--excel] [--min-cell K]",
      "actual judgments against the recommendations", report_opts},
+    {"grant-job-role", cmd_grant_job_role, 0, 1, "grant-job-role [ROLE]",
+     "give the nightly job's role sentencer_job exactly its rights (re-runnable)",
+     grant_job_role_opts},
     {NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -20,6 +20,7 @@
 #include "db.h"
 
 #include "buf.h"
+#include "grants.h"
 #include "migrations.h"
 #include "queries.h"
 #include "value.h"
@@ -28,6 +29,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +103,20 @@ static enum status db_fail(struct db *db, PGresult *res, const char *what, struc
         (state && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0)))
         err_hint(err, "The connection to the database was lost; the work in hand was rolled "
                       "back. Rerun when the server is back.");
+    else if (state && strcmp(state, "42501") == 0 && strstr(msg, "schema sentencer"))
+        /* The job's login role without the rights of sentencer_job here:
+         * the role was created after the schema, or never granted. */
+        err_hint(err,
+                 "Role %s may not use schema sentencer in this database: the nightly job's "
+                 "role sentencer_job has not been given its rights here, or %s is not a member "
+                 "of it. The schema's owner or a superuser runs \"sentencer grant-job-role %s\".",
+                 PQuser(db->conn), PQuser(db->conn), PQuser(db->conn));
     else if (state && strcmp(state, "42501") == 0)
         err_hint(err, "Connect as a role with the privilege; the nightly job's role "
                       "sentencer_job may only read cases and call the job's functions "
-                      "(import and migrate need the owner).");
+                      "(import and migrate need the owner). If the nightly job was refused, "
+                      "the schema's owner or a superuser runs \"sentencer grant-job-role "
+                      "ROLE\".");
     else if (state && strcmp(state, "55P03") == 0)
         err_hint(err,
                  "Waited more than %ld s (--lock-timeout) for a lock while %s: another session "
@@ -479,6 +491,61 @@ static void redact(char *msg, const char *conninfo)
     }
 }
 
+/* Whether two socket directories are the same: by their real paths when
+ * both exist, else as written (a stopped cluster's directory may be gone),
+ * trailing slashes aside. */
+static bool same_dir(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    size_t na = strlen(a), nb = strlen(b);
+
+    if (realpath(a, ra) && realpath(b, rb))
+        return strcmp(ra, rb) == 0;
+    while (na > 1 && a[na - 1] == '/')
+        na--;
+    while (nb > 1 && b[nb - 1] == '/')
+        nb--;
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* The hint of a failed connection. Only a connection to the project's
+ * private cluster is told to start it: `scripts/local-db env` exports its
+ * socket directory as SENTENCER_LOCAL_DB, and the failed connection went to
+ * that directory. Anything else (a production server, a socket directory
+ * of the system) is a server this program does not run: the hint names it
+ * and where its address came from. */
+static void connect_hint(const PGconn *conn, const char *conninfo, struct err *err)
+{
+    const char *local = getenv("SENTENCER_LOCAL_DB");
+    /* Copies masked whole before they are cut to fit: a malformed URI can
+     * put its password where libpq reads a host or a port
+     * (postgresql://u:secret with no host). */
+    char *host = conn && PQhost(conn) ? strdup(PQhost(conn)) : NULL;
+    char *port = conn && PQport(conn) ? strdup(PQport(conn)) : NULL;
+
+    if (host)
+        redact(host, conninfo);
+    if (port)
+        redact(port, conninfo);
+    if (!host || !*host)
+        err_hint(err, "Check the server named by --db, PGHOST, PGPORT or PGSERVICE (the service "
+                      "file): is it up, and does it let this user in?");
+    else if (local && *local && host[0] == '/' && same_dir(host, local))
+        err_hint(err,
+                 "This is the project's private development cluster (socket directory %.200s, "
+                 "from scripts/local-db env): start it with scripts/local-db start.",
+                 host);
+    else
+        err_hint(err,
+                 "Check that the server %s %.200s, port %.20s, is up and lets this user in; it "
+                 "was chosen by --db, else PGHOST, PGPORT, PGSERVICE (the service file) and the "
+                 "libpq defaults. Connect to another server with --db or those variables.",
+                 host[0] == '/' ? "on the Unix socket in" : "at", host,
+                 port && *port ? port : "5432");
+    free(host);
+    free(port);
+}
+
 enum status db_connect(struct db **out, const struct db_settings *set, struct err *err)
 {
     static const struct db_settings none = {0};
@@ -516,9 +583,7 @@ enum status db_connect(struct db **out, const struct db_settings *set, struct er
         err_set(err, ST_EDB, "could not connect to the database: %.*s", (int)n,
                 msg ? msg : "out of memory");
         free(msg);
-        err_hint(err, "Check that the server named by --db, the PG* variables or the service "
-                      "file is up and lets this user in. For the development cluster: "
-                      "scripts/local-db start, then eval \"$(scripts/local-db env)\".");
+        connect_hint(db->conn, conninfo, err);
         db_close(db);
         return ST_EDB;
     }
@@ -590,8 +655,12 @@ void db_rollback(struct db *db)
 
 static const char *const sql_migrate_lock =
     "SELECT pg_advisory_xact_lock(hashtext('sentencer.migrate'))";
+/* The schema is created only when missing: CREATE SCHEMA IF NOT EXISTS
+ * asks for CREATE on the database even when the schema is there, which its
+ * owner need not have. */
 static const char *const sql_migrate_bootstrap =
-    "CREATE SCHEMA IF NOT EXISTS sentencer; "
+    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace"
+    " WHERE nspname = 'sentencer') THEN CREATE SCHEMA sentencer; END IF; END $$; "
     "CREATE TABLE IF NOT EXISTS sentencer.schema_migration ("
     " version integer PRIMARY KEY, name text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())";
@@ -684,6 +753,147 @@ enum status db_check_schema(struct db *db, struct err *err)
         return ST_EDB;
     }
     return ST_OK;
+}
+
+/* ----------------------------------------------------------------------
+ * Privileges and the nightly job's role
+ * ----------------------------------------------------------------------
+ */
+
+/* One row: what db_privileges reports, in its order. The owners are those
+ * of the schema and of every table, function and type in it: migrating
+ * alters them and granting on them needs their rights (a GRANT without them
+ * only warns, so it is checked here, not left to fail). */
+static const char *const sql_privileges =
+    "SELECT quote_ident(current_user::text), quote_ident(current_database()::text),"
+    " quote_ident(pg_catalog.pg_get_userbyid(d.datdba)::text),"
+    " r.rolsuper, r.rolsuper OR r.rolcreaterole,"
+    " pg_catalog.has_database_privilege(current_database(), 'CREATE'),"
+    " n.oid IS NOT NULL,"
+    " coalesce(quote_ident(pg_catalog.pg_get_userbyid(n.nspowner)::text), ''),"
+    " coalesce((SELECT quote_ident(pg_catalog.pg_get_userbyid(o.owner)::text) FROM ("
+    "   SELECT n.nspowner AS owner"
+    "   UNION SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid"
+    "   UNION SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid"
+    "   UNION SELECT t.typowner FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid) o"
+    "  WHERE NOT pg_catalog.pg_has_role(o.owner, 'USAGE') LIMIT 1), ''),"
+    " j.oid IS NOT NULL,"
+    " CASE WHEN r.rolsuper THEN true WHEN j.oid IS NULL THEN r.rolcreaterole"
+    "  ELSE pg_catalog.pg_has_role(j.oid, 'USAGE WITH ADMIN OPTION')"
+    "   OR (r.rolcreaterole AND current_setting('server_version_num')::integer < 160000) END"
+    " FROM pg_catalog.pg_roles r"
+    " JOIN pg_catalog.pg_database d ON d.datname = current_database()"
+    " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = 'sentencer'"
+    " LEFT JOIN pg_catalog.pg_roles j ON j.rolname = 'sentencer_job'"
+    " WHERE r.rolname = current_user";
+static const char *const sql_job_role_exists =
+    "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'sentencer_job'";
+static const char *const sql_role_exists = "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1";
+static const char *const sql_job_role_create = "CREATE ROLE sentencer_job NOLOGIN";
+
+static void copy_name(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+enum status db_privileges(struct db *db, struct db_privileges *p, struct err *err)
+{
+    PGresult *res = NULL;
+    enum status st;
+
+    memset(p, 0, sizeof *p);
+    st = exec_query(db, sql_privileges, 0, NULL, &res, "reading the privileges of this role", err);
+    if (st != ST_OK)
+        return st;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return err_set(err, ST_EDB, "reading the privileges of this role: no row for it");
+    }
+    copy_name(p->user, sizeof p->user, PQgetvalue(res, 0, 0));
+    copy_name(p->database, sizeof p->database, PQgetvalue(res, 0, 1));
+    copy_name(p->db_owner, sizeof p->db_owner, PQgetvalue(res, 0, 2));
+    p->superuser = PQgetvalue(res, 0, 3)[0] == 't';
+    p->createrole = PQgetvalue(res, 0, 4)[0] == 't';
+    p->db_create = PQgetvalue(res, 0, 5)[0] == 't';
+    p->schema_exists = PQgetvalue(res, 0, 6)[0] == 't';
+    copy_name(p->schema_owner, sizeof p->schema_owner, PQgetvalue(res, 0, 7));
+    copy_name(p->foreign_owner, sizeof p->foreign_owner, PQgetvalue(res, 0, 8));
+    p->job_role_exists = PQgetvalue(res, 0, 9)[0] == 't';
+    p->job_role_grantable = PQgetvalue(res, 0, 10)[0] == 't';
+    PQclear(res);
+    return ST_OK;
+}
+
+enum status db_grant_job_role(struct db *db, const char *member, bool *created, struct err *err)
+{
+    PGresult *res = NULL;
+    char *ident = NULL;
+    struct buf sql = {0};
+    bool create;
+    enum status st;
+
+    *created = false;
+    /* An identifier cannot be a parameter: quoted by libpq instead. */
+    if (member && !(ident = PQescapeIdentifier(db->conn, member, strlen(member))))
+        return db_fail(db, NULL, "quoting the member role's name", err);
+    if ((st = exec_command(db, "BEGIN", "starting a transaction", err)) != ST_OK) {
+        PQfreemem(ident);
+        return st;
+    }
+    /* One at a time with migrate, which runs this after the migrations. */
+    st = exec_query(db, sql_migrate_lock, 0, NULL, NULL, "taking the migration lock", err);
+    if (st == ST_OK)
+        st = exec_query(db, sql_job_role_exists, 0, NULL, &res, "looking up role sentencer_job",
+                        err);
+    if (st != ST_OK)
+        goto fail;
+    create = PQntuples(res) == 0;
+    PQclear(res);
+    res = NULL;
+    if (member) {
+        const char *params[1] = {member};
+        st = exec_query(db, sql_role_exists, 1, params, &res, "looking up the member role", err);
+        if (st != ST_OK)
+            goto fail;
+        bool found = PQntuples(res) > 0;
+        PQclear(res);
+        res = NULL;
+        if (!found) {
+            st = err_set(err, ST_EDB, "role %s does not exist", ident);
+            err_hint(err,
+                     "Name the login role the nightly job connects as, or create it first (a "
+                     "superuser or a role with CREATEROLE runs CREATE ROLE %s LOGIN;), then "
+                     "run sentencer grant-job-role again.",
+                     ident);
+            goto fail;
+        }
+    }
+    if (create &&
+        (st = exec_command(db, sql_job_role_create, "creating role sentencer_job", err)) != ST_OK)
+        goto fail;
+    st = exec_script(db, job_role_grants_sql, "granting role sentencer_job its rights", err);
+    if (st != ST_OK)
+        goto fail;
+    if (member) {
+        if (!buf_printf(&sql, "GRANT sentencer_job TO %s", ident)) {
+            st = err_set(err, ST_ENOMEM, "out of memory");
+            goto fail;
+        }
+        st = exec_command(db, sql.data, "granting role sentencer_job to the member role", err);
+        if (st != ST_OK)
+            goto fail;
+    }
+    if ((st = exec_command(db, "COMMIT", "committing the grants", err)) != ST_OK)
+        goto fail;
+    *created = create;
+    PQfreemem(ident);
+    buf_fini(&sql);
+    return ST_OK;
+fail:
+    db_rollback(db);
+    PQfreemem(ident);
+    buf_fini(&sql);
+    return st;
 }
 
 /* ----------------------------------------------------------------------

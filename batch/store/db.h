@@ -59,6 +59,38 @@ enum status db_migrate(struct db *db, int *applied, struct err *err);
  * is at the version this program was built for. */
 enum status db_check_schema(struct db *db, struct err *err);
 
+/* ---- privileges and the nightly job's role ---- */
+
+/* What the connected role may do to schema sentencer and to the nightly
+ * job's role sentencer_job, read before anything is changed. Names are
+ * quoted as SQL identifiers where they need it, ready for a statement. */
+struct db_privileges {
+    char user[136];     /* the connected role */
+    char database[136]; /* the database */
+    char db_owner[136]; /* its owner */
+    bool superuser;
+    bool createrole;         /* may create roles: CREATEROLE or superuser */
+    bool db_create;          /* CREATE on the database: may create schema sentencer */
+    bool schema_exists;      /* schema sentencer exists */
+    char schema_owner[136];  /* its owner; "" when it does not exist */
+    char foreign_owner[136]; /* an owner of the schema or of an object in it whose
+                              * rights the role lacks (it may then neither migrate
+                              * nor grant on them); "" when none */
+    bool job_role_exists;    /* role sentencer_job exists */
+    bool job_role_grantable; /* the role may grant membership in sentencer_job
+                              * (superuser; ADMIN OPTION on it; CREATEROLE before
+                              * PostgreSQL 16; CREATEROLE when it would create it) */
+};
+enum status db_privileges(struct db *db, struct db_privileges *p, struct err *err);
+
+/* Give the nightly job's role exactly its rights in this database: create
+ * it (NOLOGIN) when it does not exist (*created then true), run
+ * sql/grants/job_role.sql and, when member is not NULL, grant it to the
+ * role member (the login role the timer uses; quoted here). One
+ * transaction, under the migration lock. Needs the schema's owner or a
+ * superuser, CREATEROLE to create the role; db_privileges tells. */
+enum status db_grant_job_role(struct db *db, const char *member, bool *created, struct err *err);
+
 /* ---- import ---- */
 
 struct db_import_stats {
