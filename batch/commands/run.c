@@ -139,17 +139,20 @@ static void progress_show(struct progress *p, long done, bool final)
     double t = now_seconds(), elapsed = t - p->start;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     long left = p->pending > done ? p->pending - done : 0;
+    char eta[48] = "";
 
     if (!final && t - p->last < (p->tty ? 0.2 : PROGRESS_LOG_EVERY))
         return;
     p->last = t;
     if (!p->tty && final)
         return; /* the summary line says it */
-    fprintf(stderr, "%s%ld of %ld evaluated, %.0f/s", p->tty ? "\r" : "sentencer: ", done,
-            p->pending, rate);
     if (!final && rate > 0)
-        fprintf(stderr, ", about %.0f s left", (double)left / rate);
-    fprintf(stderr, p->tty && !final ? "   " : "\n");
+        snprintf(eta, sizeof eta, ", about %.0f s left", (double)left / rate);
+    if (p->tty) /* a display rewritten in place, not a message */
+        fprintf(stderr, "\r%ld of %ld evaluated, %.0f/s%s%s", done, p->pending, rate, eta,
+                final ? "\n" : "   ");
+    else
+        log_info("%ld of %ld evaluated, %.0f/s%s", done, p->pending, rate, eta);
 }
 
 /* Seconds a statement of a signalled run may go on before it is cancelled
