@@ -43,9 +43,10 @@ struct command {
 static const struct command commands[] = {
     {"migrate", cmd_migrate, 0, 0, "", "migrate"},
     {"import", cmd_import, 1, 1 << 20, "j", "import [--rejects FILE] FILE..."},
-    {"run", cmd_run, 0, 0, "rtowlcxmTN",
+    {"run", cmd_run, 0, 0, "rtowlcxmTNkG",
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
-     "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]"},
+     "                [--excel] [--min-cell K] [--case-time MS] [--label TEXT]\n"
+     "                [--keep N [--older-than DURATION]]"},
     {"export", cmd_export, 0, 0, "ox", "export [--out FILE] [--excel]"},
     {"check-rules", cmd_check_rules, 0, 0, "rtTRXAP",
      "check-rules [--rules DIR] [--tests DIR|DIR/TOPIC] [--run REGEX] [--explain]\n"
@@ -61,6 +62,8 @@ static const struct command commands[] = {
     {"report", cmd_report, 1, 1, "oOCsxm",
      "report deviation [--out DIR] [--offense CODE] [--court CODE] [--since DATE]\n"
      "                [--excel] [--min-cell K]"},
+    {"prune", cmd_prune, 0, 0, "okG",
+     "prune --keep N [--older-than DURATION] [--out DIR]   (no database)"},
     {NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -80,7 +83,7 @@ static void usage(FILE *fp)
             "  --rules DIR     rule set (default lua-rules)\n"
             "  --tests DIR     golden rule tests, checked by check-rules and before every run\n"
             "                  (default tests/rules)\n"
-            "  --out PATH      run, outputs: output folder (default out); export: file\n"
+            "  --out PATH      run, outputs, prune: output folder (default out); export: file\n"
             "                  (default stdout)\n"
             "  --run N         outputs: the run whose files to write again; explain: the\n"
             "                  recommendation run N stored (default: the current one)\n"
@@ -104,6 +107,10 @@ static void usage(FILE *fp)
             "  --rejects FILE  import: also write rejected rows to FILE as CSV\n"
             "  --excel         start CSV outputs with a UTF-8 byte-order mark\n"
             "  --min-cell K    run: blank court-level counts below K (default 5)\n"
+            "  --keep N        prune, run: keep the N most recent complete run folders under\n"
+            "                  --out and remove the older ones (run: after it ends done)\n"
+            "  --older-than D  prune, run: remove only folders that ended more than D ago\n"
+            "                  (30d, 12h; units s, m, h, d, w)\n"
             "  --verbose       show the rules' log() output\n"
             "  --help          this text\n"
             "\nExit status: 0 done; 1 done, some rows or cases failed (each reported);\n"
@@ -153,6 +160,8 @@ int main(int argc, char **argv)
         {"accept", no_argument, NULL, 'A'},
         {"properties", required_argument, NULL, 'P'},
         {"cases", required_argument, NULL, 'K'},
+        {"keep", required_argument, NULL, 'k'},
+        {"older-than", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -296,6 +305,16 @@ int main(int argc, char **argv)
             ctx.opt.properties = v;
             break;
         case 'K': ctx.opt.cases = optarg; break;
+        case 'k':
+            if (!parse_int(optarg, 1, 1000000, &v)) {
+                log_error("--keep must be a whole number of run folders from 1 to 1000000, "
+                          "not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.keep = v;
+            break;
+        case 'G': ctx.opt.older = optarg; break; /* checked by prune.c */
         case 'h': usage(stdout); return EXIT_DONE;
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
         }

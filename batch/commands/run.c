@@ -409,6 +409,10 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct rule_tests_counts n;
     int64_t current = 0;
     bool idle = false;
+    long long older_than_s;
+
+    if ((st = prune_check_options(&ctx->opt, &older_than_s, err)) != ST_OK)
+        return st;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
@@ -534,6 +538,18 @@ done:
                  rules_id(rules), out.path);
         if (totals.errors > 0)
             ctx->partial = true;
+    }
+    /* --keep: the older run folders go once this run's are complete (an
+     * idle run's outputs are those of an earlier, complete run). A prune
+     * that fails leaves the run as it is: reported, exit 1. */
+    if (st == ST_OK && !got_signal && ctx->opt.keep > 0 && (idle || strcmp(state, "done") == 0) &&
+        !outputs_failed) {
+        struct err perr;
+        err_clear(&perr);
+        if (prune_after(ctx, older_than_s, NULL, &perr) != ST_OK) {
+            log_err(&perr);
+            ctx->partial = true;
+        }
     }
     if (st == ST_OK && got_signal) {
         ctx->signal = (int)got_signal;
