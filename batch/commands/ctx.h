@@ -13,6 +13,7 @@
 #include "status.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -42,6 +43,8 @@ struct options {
     bool accept;               /* --accept (check-rules): rewrite failing expectations */
     long properties;           /* --properties N (check-rules): charges per offense, 0: none */
     const char *cases;         /* --cases FILE (explain): offline, from a cases.csv file */
+    long keep;                 /* --keep N (prune, run): run folders kept; 0: no pruning */
+    const char *older;         /* --older-than DURATION (prune, run), checked by prune.c */
     char **args;               /* positional arguments after the command */
     int nargs;
 };
@@ -55,7 +58,7 @@ struct ctx {
 
 /* The commands, one file each: migrate.c, import.c, run.c, export.c,
  * check_rules.c, explain.c, run_status.c, run_outputs.c, diff.c, report.c,
- * grant_job_role.c. Each returns a status and fills err. */
+ * grant_job_role.c, prune.c. Each returns a status and fills err. */
 enum status cmd_migrate(struct ctx *ctx, struct err *err);
 enum status cmd_import(struct ctx *ctx, struct err *err);
 enum status cmd_run(struct ctx *ctx, struct err *err);
@@ -67,5 +70,12 @@ enum status cmd_outputs(struct ctx *ctx, struct err *err);
 enum status cmd_diff(struct ctx *ctx, struct err *err);
 enum status cmd_report(struct ctx *ctx, struct err *err);
 enum status cmd_grant_job_role(struct ctx *ctx, struct err *err);
+enum status cmd_prune(struct ctx *ctx, struct err *err);
+
+/* prune.c, for run --keep: check --older-than (ST_EUSAGE), and prune the
+ * output folder as the options say, reporting to report (NULL: the log). */
+enum status prune_check_options(const struct options *opt, long long *older_than_s,
+                                struct err *err);
+enum status prune_after(struct ctx *ctx, long long older_than_s, FILE *report, struct err *err);
 
 #endif

@@ -32,7 +32,9 @@ struct import_state {
 
 static void report(struct import_state *s, long line, const char *column, const char *reason)
 {
-    fprintf(stderr, "%s:%ld: %s: %s\n", s->file, line, column[0] ? column : "(row)", reason);
+    /* A row left out is a warning: the rest of the file is stored. */
+    log_line(LOG_PRIO_WARNING, "%s:%ld: %s: %s", s->file, line, column[0] ? column : "(row)",
+             reason);
     if (s->rejects && s->rejects_st == ST_OK) {
         struct err *e = &s->rejects_err;
         /* The writer's errors stick: one check at the row's end. */

@@ -102,6 +102,10 @@ static const struct opt_help run_opts[] = {
     OPT_MIN_CELL,
     OPT_CASE_TIME,
     {'N', "--label TEXT", "a name for the rule set, stored with it (status shows it)\n"},
+    {'E', "--keep N",
+     "after a run that ends done, remove the older complete run folders of "
+     "the output folder, keeping the N most recent (as prune does)\n"},
+    {'G', "--older-than D", "with --keep: remove only folders older than D (e.g. 30d, 12h)\n"},
     OPT_END,
 };
 static const struct opt_help export_opts[] = {
@@ -140,7 +144,7 @@ static const struct opt_help status_opts[] = {
      "one line and a monitoring-plugin exit status: 0 OK, 1 WARNING,\n"
      "2 CRITICAL, 3 UNKNOWN\n"},
     {'M', "--max-age D",
-     "with --check: the last run must have ended within D (e.g. 26h,\n"
+     "with --check: the last run must have ended within D (e.g. 26h, "
      "90m, 2d; default 26h)\n"},
     OPT_END,
 };
@@ -162,6 +166,14 @@ static const struct opt_help diff_opts[] = {
     OPT_END,
 };
 static const struct opt_help grant_job_role_opts[] = {OPT_END};
+static const struct opt_help prune_opts[] = {
+    {'E', "--keep N", "keep the N most recent complete run folders (required; at least 1)\n"},
+    {'G', "--older-than D",
+     "remove only folders whose run ended more than D ago (e.g. 30d, "
+     "12h, 2w)\n"},
+    {'o', "--out DIR", "output folder (default out)\n"},
+    OPT_END,
+};
 static const struct opt_help report_opts[] = {
     {'o', "--out DIR", "write the report files to DIR (default out/deviation)\n"},
     OPT_SELECT(0),
@@ -200,7 +212,8 @@ static const struct command commands[] = {
      "load cases in the cases.csv format (- is standard input)", import_opts},
     {"run", cmd_run, 0, 0,
      "run [--rules DIR] [--tests DIR] [--out DIR] [--workers N] [--limit N] [--chunk N]\n"
-     "    [--excel] [--min-cell K] [--case-time MS] [--label TEXT]",
+     "    [--excel] [--min-cell K] [--case-time MS] [--label TEXT]\n"
+     "    [--keep N [--older-than D]]",
      "the nightly job: evaluate what changed, store and write the recommendations", run_opts},
     {"export", cmd_export, 0, 0, "export [--out FILE] [--excel]",
      "write every current recommendation as recommendations.csv", export_opts},
@@ -228,6 +241,8 @@ static const struct command commands[] = {
     {"grant-job-role", cmd_grant_job_role, 0, 1, "grant-job-role [ROLE]",
      "give the nightly job's role sentencer_job exactly its rights (re-runnable)",
      grant_job_role_opts},
+    {"prune", cmd_prune, 0, 0, "prune --keep N [--older-than D] [--out DIR]",
+     "remove old complete run folders; needs no database", prune_opts},
     {NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -367,33 +382,6 @@ static bool parse_int(const char *s, long min, long max, long *out)
     return true;
 }
 
-/* A duration: a whole number followed by s, m, h or d (seconds when bare). */
-static bool parse_duration(const char *s, long *seconds)
-{
-    char *end;
-    long v, unit = 1;
-
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    v = strtol(s, &end, 10);
-    if (end == s)
-        return false;
-    switch (*end) {
-    case '\0': break;
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return false;
-    }
-    if (*end && end[1])
-        return false;
-    if (v < 1 || v > 3650L * 86400 / unit)
-        return false;
-    *seconds = v * unit;
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -425,6 +413,8 @@ int main(int argc, char **argv)
         {"cases", required_argument, NULL, 'K'},
         {"check", no_argument, NULL, 'k'},
         {"max-age", required_argument, NULL, 'M'},
+        {"keep", required_argument, NULL, 'E'},
+        {"older-than", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     struct ctx ctx = {0};
@@ -565,15 +555,27 @@ int main(int argc, char **argv)
             break;
         case 'K': ctx.opt.cases = optarg; break;
         case 'k': ctx.opt.check = true; break;
-        case 'M':
-            if (!parse_duration(optarg, &v)) {
-                log_error("--max-age must be a duration such as 26h, 90m, 2d or 3600 (seconds), "
+        case 'M': {
+            long long secs;
+            if (!duration_parse(optarg, &secs)) {
+                log_error("--max-age must be a whole number and a unit (s, m, h, d or w), such "
+                          "as 26h, 90m or 2d, not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            ctx.opt.max_age_s = (long)secs;
+            break;
+        }
+        case 'E':
+            if (!parse_int(optarg, 1, 1000000, &v)) {
+                log_error("--keep must be a whole number of run folders from 1 to 1000000, "
                           "not \"%s\"",
                           optarg);
                 return EXIT_USAGE;
             }
-            ctx.opt.max_age_s = v;
+            ctx.opt.keep = v;
             break;
+        case 'G': ctx.opt.older = optarg; break; /* checked by prune.c */
         case 'h':
         case 'V': break; /* acted on once the command is known */
         default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;

@@ -139,17 +139,20 @@ static void progress_show(struct progress *p, long done, bool final)
     double t = now_seconds(), elapsed = t - p->start;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     long left = p->pending > done ? p->pending - done : 0;
+    char eta[48] = "";
 
     if (!final && t - p->last < (p->tty ? 0.2 : PROGRESS_LOG_EVERY))
         return;
     p->last = t;
     if (!p->tty && final)
         return; /* the summary line says it */
-    fprintf(stderr, "%s%ld of %ld evaluated, %.0f/s", p->tty ? "\r" : "sentencer: ", done,
-            p->pending, rate);
     if (!final && rate > 0)
-        fprintf(stderr, ", about %.0f s left", (double)left / rate);
-    fprintf(stderr, p->tty && !final ? "   " : "\n");
+        snprintf(eta, sizeof eta, ", about %.0f s left", (double)left / rate);
+    if (p->tty) /* a display rewritten in place, not a message */
+        fprintf(stderr, "\r%ld of %ld evaluated, %.0f/s%s%s", done, p->pending, rate, eta,
+                final ? "\n" : "   ");
+    else
+        log_info("%ld of %ld evaluated, %.0f/s%s", done, p->pending, rate, eta);
 }
 
 /* Seconds a statement of a signalled run may go on before it is cancelled
@@ -430,6 +433,10 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct rule_tests_counts n;
     int64_t current = 0;
     bool idle = false;
+    long long older_than_s;
+
+    if ((st = prune_check_options(&ctx->opt, &older_than_s, err)) != ST_OK)
+        return st;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
@@ -559,6 +566,18 @@ done:
         /* A legal exclusion is the law's answer, not a failure (error_kind). */
         if (totals.failures > 0)
             ctx->partial = true;
+    }
+    /* --keep: the older run folders go once this run's are complete (an
+     * idle run's outputs are those of an earlier, complete run). A prune
+     * that fails leaves the run as it is: reported, exit 1. */
+    if (st == ST_OK && !got_signal && ctx->opt.keep > 0 && (idle || strcmp(state, "done") == 0) &&
+        !outputs_failed) {
+        struct err perr;
+        err_clear(&perr);
+        if (prune_after(ctx, older_than_s, NULL, &perr) != ST_OK) {
+            log_err(&perr);
+            ctx->partial = true;
+        }
     }
     if (st == ST_OK && got_signal) {
         ctx->signal = (int)got_signal;

@@ -595,3 +595,29 @@ void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
 }
+
+bool duration_parse(const char *s, long long *seconds)
+{
+    long long v = 0, unit;
+    const char *p = s;
+
+    if (!s || *p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > 100LL * 366 * 86400)
+            return false;
+    }
+    switch (*p) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: return false;
+    }
+    if (p[1] != '\0' || v == 0 || v * unit > 100LL * 366 * 86400)
+        return false;
+    *seconds = v * unit;
+    return true;
+}

@@ -82,4 +82,9 @@ size_t text_show(char *dst, size_t dstlen, const char *s, size_t len);
  * control or invisible character, or a byte that is not UTF-8. */
 bool text_has_hidden(const char *s, size_t len);
 
+/* Parse a duration of the command line (--older-than, --max-age): a whole
+ * number and a unit, s, m, h, d or w ("30d", "12h"), at most 100 years.
+ * Returns false for anything else. */
+bool duration_parse(const char *s, long long *seconds);
+
 #endif

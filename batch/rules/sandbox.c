@@ -20,6 +20,8 @@
  */
 #include "sandbox.h"
 
+#include "log.h"
+
 #include <lauxlib.h>
 #include <lualib.h>
 
@@ -42,7 +44,7 @@ static int sandbox_log(lua_State *L)
     const char *msg = luaL_checkstring(L, 1);
 
     if (lua_toboolean(L, lua_upvalueindex(1)))
-        fprintf(stderr, "rules: %s\n", msg);
+        log_line(LOG_PRIO_DEBUG, "rules: %s", msg); /* --verbose only */
     return 0;
 }
 
