@@ -236,7 +236,13 @@ static enum status check(struct ctx *ctx, struct result *t, const struct err *fa
     } else {
         m = judge(t, ctx->opt.max_age_s, line, sizeof line);
     }
-    /* Plugin output: one line; the performance data after "|". */
+    /* Plugin output: one line; the performance data after "|". A recorded
+     * message (a rule file's error, a database's) may hold newlines,
+     * control characters or a "|" of its own: each becomes a space, so
+     * that the line stays one and its performance data stay ours. */
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '|')
+            *p = ' ';
     printf("SENTENCER %s - %s", monitor_names[m], line);
     if (!failed && result_rows(t) > 0)
         printf(" | age=%lds;%ld", get_num(t, 0, "age_s"), ctx->opt.max_age_s);
