@@ -455,6 +455,17 @@ static void redact(char *msg, const char *conninfo)
         const char *colon = memchr(p + 3, ':', at ? (size_t)(at - (p + 3)) : 0);
         if (at && colon) {
             mask_value(msg, colon + 1, (size_t)(at - colon - 1));
+            /* A raw '/', '?' or '#' in the password ends the authority
+             * there: libpq then quotes the pieces (the first as a port,
+             * the rest in the database name). Mask each piece too. */
+            for (const char *v = colon + 1; v < at;) {
+                size_t n = 0;
+                while (v + n < at && !strchr("/?#", v[n]))
+                    n++;
+                if (v + n < at || v != colon + 1)
+                    mask_value(msg, v, n);
+                v += n + 1;
+            }
         } else if (!at) {
             /* No host: "u:secret" of a URI whose @host was left out reads
              * as host:port, and libpq quotes the "port". Mask it, up to
