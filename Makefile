@@ -71,7 +71,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build-san/tests/unit/%)
 DB_BINS := $(DB_SRCS:tests/db/%.c=build-san/tests/db/%)
 
 .PHONY: all san demo test test-run deps lint format bench calibration clean unit-tests db-tests \
-        fuzz fuzz-build install uninstall FORCE
+        fuzz fuzz-build install install-check uninstall FORCE
 
 all: bin/sentencer
 
@@ -91,7 +91,16 @@ build/core/build_info.o build-san/core/build_info.o build-fuzz/core/build_info.o
     BUILD_INFO = -DSENTENCER_VERSION='"$(VERSION)"' -DSENTENCER_DATADIR='"$(CURDIR)"'
 build/core/build_info.o build-san/core/build_info.o build-fuzz/core/build_info.o: VERSION
 
-build/install/prefix: FORCE
+# PREFIX and DESTDIR go into shell commands and into the program: only
+# plain path characters, checked before anything is built or copied.
+export PREFIX DESTDIR
+install-check:
+	@case "$$PREFIX$$DESTDIR" in *[!A-Za-z0-9/._+-]*) \
+		echo "make: PREFIX and DESTDIR may hold only letters, digits and / . _ + -" >&2; \
+		exit 2;; esac
+	@case "$$PREFIX" in /*) ;; *) echo "make: PREFIX must be an absolute path" >&2; exit 2;; esac
+
+build/install/prefix: FORCE install-check
 	@mkdir -p $(@D)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
 
@@ -123,9 +132,10 @@ install: build/install/sentencer
 	done
 	sed 's|/usr/local|$(PREFIX)|g' scripts/schedule/crontab.example \
 		>$(DESTDIR)$(DATADIR)/crontab.example
+	chmod 644 $(DESTDIR)$(DATADIR)/crontab.example
 	@echo "installed sentencer $(VERSION) under $(DESTDIR)$(PREFIX)"
 
-uninstall:
+uninstall: install-check
 	rm -f $(DESTDIR)$(BINDIR)/sentencer $(DESTDIR)$(MANDIR)/man1/sentencer.1
 	rm -rf $(DESTDIR)$(DATADIR)
 	@for u in scripts/schedule/*.service scripts/schedule/*.timer; do \

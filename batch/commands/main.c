@@ -592,7 +592,11 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strcmp(argv[optind], "help") == 0) {
-        if (optind + 1 >= argc) {
+        if (argc - optind > 2) {
+            log_error("help takes one command: sentencer help COMMAND");
+            return EXIT_USAGE;
+        }
+        if (optind + 1 >= argc || strcmp(argv[optind + 1], "help") == 0) {
             usage(stdout);
             return EXIT_DONE;
         }
@@ -627,6 +631,11 @@ int main(int argc, char **argv)
     if (cmd->fn == cmd_explain && seen['r'] && !seen['K']) {
         log_error("--rules applies to explain only with --cases (a stored recommendation is "
                   "replayed with the rule set it records)");
+        print_synopsis(stderr, cmd);
+        return EXIT_USAGE;
+    }
+    if (seen['l'] && seen['k']) {
+        log_error("--limit does not go with --check, which judges the latest runs itself");
         print_synopsis(stderr, cmd);
         return EXIT_USAGE;
     }

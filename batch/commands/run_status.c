@@ -14,6 +14,7 @@
 #include "ctx.h"
 #include "db.h"
 #include "log.h"
+#include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,18 @@ static long get_num(const struct result *t, int r, const char *name)
     return v ? strtol(v, NULL, 10) : 0;
 }
 
+/* A value as the terminal may show it: controls and invisible characters
+ * escaped (a host name, a label or a recorded message can hold anything). */
+static const char *shown(char *buf, size_t len, const char *v)
+{
+    text_show(buf, len, v ? v : "", v ? strlen(v) : 0);
+    return buf;
+}
+
 static enum status print_text(const struct result *t)
 {
+    char buf[2048];
+
     int nrows = result_rows(t), ncols = result_cols(t) < TEXT_COLS ? result_cols(t) : TEXT_COLS;
     int width[TEXT_COLS] = {0};
 
@@ -75,9 +86,9 @@ static enum status print_text(const struct result *t)
     for (int c = 0; c < ncols; c++) {
         width[c] = (int)strlen(result_name(t, c));
         for (int r = 0; r < nrows; r++) {
-            const char *v = result_get(t, r, c);
-            if (v && (int)strlen(v) > width[c])
-                width[c] = (int)strlen(v);
+            int w = (int)strlen(shown(buf, sizeof buf, result_get(t, r, c)));
+            if (w > width[c])
+                width[c] = w;
         }
     }
     for (int c = 0; c < ncols; c++)
@@ -85,12 +96,11 @@ static enum status print_text(const struct result *t)
     for (int r = 0; r < nrows; r++) {
         const char *message = get(t, r, "message");
 
-        for (int c = 0; c < ncols; c++) {
-            const char *v = result_get(t, r, c);
-            printf("%-*s%s", width[c], v ? v : "", c + 1 < ncols ? "  " : "\n");
-        }
+        for (int c = 0; c < ncols; c++)
+            printf("%-*s%s", width[c], shown(buf, sizeof buf, result_get(t, r, c)),
+                   c + 1 < ncols ? "  " : "\n");
         if (message && message[0])
-            printf("    %s\n", message);
+            printf("    %s\n", shown(buf, sizeof buf, message));
     }
     return ST_OK;
 }

@@ -34,6 +34,9 @@ expect 0 'Usage: sentencer \[OPTION\]... status' -- $S status --help
 expect 0 '--max-age D' -- $S help status
 expect 0 'Commands:' -- $S --help
 expect 0 'schema version' -- $S --version
+expect 0 'Commands:' -- $S help help
+expect 2 'help takes one command' -- $S help status extra
+expect 2 'limit does not go with --check' -- $S status --check --limit 3
 # Schema missing: run and import refuse before writing.
 expect 3 'sentencer migrate' -- $S run --rules "$PROJECT/lua-rules" --tests "$PROJECT/tests/rules" --out "$TMPDIR/o"
 expect 3 'sentencer migrate' -- $S import "$PROJECT/tests/data/sample-cases.csv"

@@ -30,4 +30,9 @@ grep -q '^SENTENCER CRITICAL - run [0-9]* refused .*line one' "$TMPDIR/check.out
     fail "status --check: a recorded message put a '|' (performance data) of its own on the line"
 ! LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$TMPDIR/check.out") ||
     fail "status --check: a control character from the message reached the line"
+# The table shows the message escaped: no escape sequence reaches a terminal.
+"$S" status >"$TMPDIR/status.txt"
+cat "$TMPDIR/status.txt"
+! LC_ALL=C grep -q $'\x1b' "$TMPDIR/status.txt" || fail "status: an escape character reached the table"
+grep -q 'line one\\x0A' "$TMPDIR/status.txt" || fail "status: the message's newline is not shown escaped"
 echo "a hostile refusal message stays on the one line of status --check"
