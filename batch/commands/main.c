@@ -340,6 +340,33 @@ static void usage(FILE *fp)
           fp);
 }
 
+/* A usage error's help lines, on standard error through the log, so that
+ * in the journal they carry the error's priority. cmd: its synopsis, or
+ * NULL; then the line telling where to read more (full: the whole general
+ * help instead). */
+static void usage_lines(const struct command *cmd, bool full)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+
+    if (fp && full) {
+        usage(fp);
+        fclose(fp);
+    } else if (fp) {
+        if (cmd)
+            print_synopsis(fp, cmd);
+        fprintf(fp, "Try \"sentencer %s%s\".\n", cmd ? "help " : "--help", cmd ? cmd->name : "");
+        fclose(fp);
+    }
+    for (char *line = text, *nl; line && *line; line = nl + 1) {
+        if (!(nl = strchr(line, '\n')))
+            nl = line + strlen(line) - 1;
+        log_line(LOG_PRIO_ERROR, "%.*s", (int)(nl - line), line);
+    }
+    free(text);
+}
+
 static const struct command *find_command(const char *name)
 {
     for (const struct command *c = commands; c->name; c++)
@@ -578,7 +605,7 @@ int main(int argc, char **argv)
         case 'G': ctx.opt.older = optarg; break; /* checked by prune.c */
         case 'h':
         case 'V': break; /* acted on once the command is known */
-        default: fprintf(stderr, "Try \"sentencer --help\".\n"); return EXIT_USAGE;
+        default: usage_lines(NULL, false); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -588,7 +615,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_DONE;
         }
-        usage(stderr);
+        usage_lines(NULL, true);
         return EXIT_USAGE;
     }
     if (strcmp(argv[optind], "help") == 0) {
@@ -602,7 +629,7 @@ int main(int argc, char **argv)
         }
         if (!(cmd = find_command(argv[optind + 1]))) {
             log_error("unknown command \"%s\"", argv[optind + 1]);
-            fprintf(stderr, "Try \"sentencer --help\".\n");
+            usage_lines(NULL, false);
             return EXIT_USAGE;
         }
         command_help(stdout, cmd);
@@ -610,7 +637,7 @@ int main(int argc, char **argv)
     }
     if (!(cmd = find_command(argv[optind]))) {
         log_error("unknown command \"%s\"", argv[optind]);
-        fprintf(stderr, "Try \"sentencer --help\".\n");
+        usage_lines(NULL, false);
         return EXIT_USAGE;
     }
     if (seen['h']) {
@@ -624,24 +651,23 @@ int main(int argc, char **argv)
         if (!seen[o->val] || takes(global_opts, o->val) || takes(cmd->opts, o->val))
             continue;
         log_error("--%s does not apply to \"%s\"", o->name, cmd->name);
-        print_synopsis(stderr, cmd);
-        fprintf(stderr, "Try \"sentencer help %s\".\n", cmd->name);
+        usage_lines(cmd, false);
         return EXIT_USAGE;
     }
     if (cmd->fn == cmd_explain && seen['r'] && !seen['K']) {
         log_error("--rules applies to explain only with --cases (a stored recommendation is "
                   "replayed with the rule set it records)");
-        print_synopsis(stderr, cmd);
+        usage_lines(cmd, false);
         return EXIT_USAGE;
     }
     if (seen['l'] && seen['k']) {
         log_error("--limit does not go with --check, which judges the latest runs itself");
-        print_synopsis(stderr, cmd);
+        usage_lines(cmd, false);
         return EXIT_USAGE;
     }
     if (seen['M'] && !seen['k']) {
         log_error("--max-age applies only with --check");
-        print_synopsis(stderr, cmd);
+        usage_lines(cmd, false);
         return EXIT_USAGE;
     }
     if (format_arg) {
@@ -675,7 +701,7 @@ int main(int argc, char **argv)
     ctx.opt.nargs = argc - optind - 1;
     if (ctx.opt.nargs < cmd->min_args || ctx.opt.nargs > cmd->max_args) {
         log_error("wrong number of arguments for \"%s\"", cmd->name);
-        print_synopsis(stderr, cmd);
+        usage_lines(cmd, false);
         return EXIT_USAGE;
     }
 
