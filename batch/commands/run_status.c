@@ -174,12 +174,40 @@ static void fmt_age(char *out, size_t len, long s)
         snprintf(out, len, "%ldm", s / 60);
 }
 
+static bool bad_state(const char *state)
+{
+    return strcmp(state, "failed") == 0 || strcmp(state, "refused") == 0 ||
+           strcmp(state, "dead") == 0;
+}
+
+/* Several hosts may run the job: the latest done run can hide a host whose
+ * own latest run, within max_age, failed, was refused or died. WARNING
+ * then, naming it; OK otherwise (line kept). */
+static enum monitor other_host_down(const struct result *t, long max_age_s, char *line, size_t len)
+{
+    for (int r = 1; r < result_rows(t) && get_num(t, r, "age_s") <= max_age_s; r++) {
+        const char *host = get(t, r, "host");
+        bool newer_same_host = false;
+
+        for (int q = 0; q < r && !newer_same_host; q++)
+            newer_same_host = strcmp(get(t, q, "host"), host) == 0;
+        if (newer_same_host || !bad_state(get(t, r, "state")))
+            continue;
+        size_t used = strlen(line);
+        snprintf(line + used, len - used, "; but host %s: run %ld %s", host, get_num(t, r, "run"),
+                 get(t, r, "state"));
+        return MON_WARNING;
+    }
+    return MON_OK;
+}
+
 /* The health of the nightly job from the latest runs (newest first):
  * CRITICAL when the latest run failed, was refused or died; WARNING when
  * the last finished run is older than max_age, was interrupted or has
  * failed cases (data or rule errors), or a run has been going on for
- * longer than max_age; OK otherwise. Runs in progress are passed over to
- * judge the last finished one. */
+ * longer than max_age, or another host's latest run within max_age
+ * failed, was refused or died; OK otherwise. Runs in progress are passed
+ * over to judge the last finished one. */
 static enum monitor judge(const struct result *t, long max_age_s, char *line, size_t len)
 {
     char age[32], limit[32];
@@ -194,8 +222,7 @@ static enum monitor judge(const struct result *t, long max_age_s, char *line, si
     long run = get_num(t, 0, "run");
     const char *msg = get(t, 0, "message");
 
-    if (strcmp(state, "failed") == 0 || strcmp(state, "refused") == 0 ||
-        strcmp(state, "dead") == 0) {
+    if (bad_state(state)) {
         fmt_age(age, sizeof age, get_num(t, 0, "age_s"));
         snprintf(line, len, "run %ld %s %s ago: %s", run, state, age,
                  msg && *msg ? msg : "no reason recorded");
@@ -231,7 +258,9 @@ static enum monitor judge(const struct result *t, long max_age_s, char *line, si
         snprintf(line + used, len - used, "; older than %s", limit);
         return MON_WARNING;
     }
-    return failures > 0 ? MON_WARNING : MON_OK;
+    if (failures > 0)
+        return MON_WARNING;
+    return other_host_down(t, max_age_s, line, len);
 }
 
 static enum status check(struct ctx *ctx, struct result *t, const struct err *failed)

@@ -6,6 +6,8 @@
 #    (its golden tests fail: recorded as 'refused' with the reason) or died;
 #  - a run killed with SIGKILL shows 'dead' at once, without another run
 #    starting (its session's advisory lock is free);
+#  - with several hosts, a host whose latest run was refused is a WARNING
+#    even when another host's run is done;
 #  - legal exclusions (a defendant under 16) are errors of kind legal: a
 #    night with only those exits 0; a rule error exits 1, and errors.csv
 #    says which is which;
@@ -151,4 +153,15 @@ grep -q "session ended before the run finished" "$TMPDIR/status.txt" || fail "st
 [ "$(q -c "SELECT state FROM sentencer.run WHERE id = $run4")" = running ] ||
     fail "the killed run's row changed without another run"
 check 2 "^SENTENCER CRITICAL - run $run4 dead "
-echo "status --check: 3 before any run, 0 fresh, 1 stale or failed cases, 2 refused or dead"
+
+# The next run reaps the dead one and finishes the work: OK again, the
+# refused run behind it being this host's past.
+"$S" run --rules "$RULES" --tests "$GOLDEN" --out "$TMPDIR/out" >"$TMPDIR/after.log" 2>&1 ||
+    { cat "$TMPDIR/after.log"; fail "the run after the kill"; }
+[ "$(q -c "SELECT state FROM sentencer.run WHERE id = $run4")" = failed ] || fail "the dead run was not reaped"
+check 0 "^SENTENCER OK - "
+# Had the refused run come from another host, that host's latest run is
+# refused: WARNING, naming it, though this host's last run is done.
+q -c "UPDATE sentencer.run SET host = 'host-b' WHERE id = $run3"
+check 1 "^SENTENCER WARNING - run [0-9]* done .*; but host host-b: run $run3 refused"
+echo "status --check: 3 before any run, 0 fresh, 1 stale or failed cases or another host refused, 2 refused or dead"
