@@ -96,7 +96,8 @@ BEGIN
 END
 $$;
 
--- true unless run p_run is 'running' and its session's lock is free.
+-- true unless run p_run is 'running' and the session that began it no
+-- longer holds its lock.
 CREATE FUNCTION sentencer.run_alive(p_run bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
