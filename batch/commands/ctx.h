@@ -44,7 +44,7 @@ struct options {
     long properties;           /* --properties N (check-rules): charges per offense, 0: none */
     const char *cases;         /* --cases FILE (explain): offline, from a cases.csv file */
     long keep;                 /* --keep N (prune, run): run folders kept; 0: no pruning */
-    const char *older;         /* --older-than DURATION (prune, run), checked by prune.c */
+    long long older_than_s;    /* --older-than D (prune, run --keep), seconds; 0: any age */
     char **args;               /* positional arguments after the command */
     int nargs;
 };
@@ -72,10 +72,8 @@ enum status cmd_report(struct ctx *ctx, struct err *err);
 enum status cmd_grant_job_role(struct ctx *ctx, struct err *err);
 enum status cmd_prune(struct ctx *ctx, struct err *err);
 
-/* prune.c, for run --keep: check --older-than (ST_EUSAGE), and prune the
- * output folder as the options say, reporting to report (NULL: the log). */
-enum status prune_check_options(const struct options *opt, long long *older_than_s,
-                                struct err *err);
-enum status prune_after(struct ctx *ctx, long long older_than_s, FILE *report, struct err *err);
+/* prune.c, for run --keep: prune the output folder as the options say,
+ * reporting to report (NULL: the log). */
+enum status prune_after(struct ctx *ctx, FILE *report, struct err *err);
 
 #endif

@@ -359,11 +359,10 @@ static void usage_lines(const struct command *cmd, bool full)
         fprintf(fp, "Try \"sentencer %s%s\".\n", cmd ? "help " : "--help", cmd ? cmd->name : "");
         fclose(fp);
     }
-    for (char *line = text, *nl; line && *line; line = nl + 1) {
-        if (!(nl = strchr(line, '\n')))
-            nl = line + strlen(line) - 1;
-        log_line(LOG_PRIO_ERROR, "%.*s", (int)(nl - line), line);
-    }
+    if (text && len > 0 && text[len - 1] == '\n')
+        text[len - 1] = '\0'; /* the log ends the last line */
+    if (text)
+        log_line(LOG_PRIO_ERROR, "%s", text); /* each line with its priority */
     free(text);
 }
 
@@ -602,7 +601,14 @@ int main(int argc, char **argv)
             }
             ctx.opt.keep = v;
             break;
-        case 'G': ctx.opt.older = optarg; break; /* checked by prune.c */
+        case 'G':
+            if (!duration_parse(optarg, &ctx.opt.older_than_s)) {
+                log_error("--older-than must be a whole number and a unit (s, m, h, d or w), "
+                          "such as 30d or 12h, not \"%s\"",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
         case 'V': break; /* acted on once the command is known */
         default: usage_lines(NULL, false); return EXIT_USAGE;
@@ -662,6 +668,12 @@ int main(int argc, char **argv)
     }
     if (seen['l'] && seen['k']) {
         log_error("--limit does not go with --check, which judges the latest runs itself");
+        usage_lines(cmd, false);
+        return EXIT_USAGE;
+    }
+    if (seen['G'] && !seen['E']) {
+        log_error("--older-than applies only with --keep N (the N most recent complete run "
+                  "folders are always kept; --older-than spares younger ones too)");
         usage_lines(cmd, false);
         return EXIT_USAGE;
     }

@@ -433,10 +433,6 @@ enum status cmd_run(struct ctx *ctx, struct err *err)
     struct rule_tests_counts n;
     int64_t current = 0;
     bool idle = false;
-    long long older_than_s;
-
-    if ((st = prune_check_options(&ctx->opt, &older_than_s, err)) != ST_OK)
-        return st;
 
     /* The rule set is loaded and checked before anything is written. */
     rules_limits_set(&lim, ctx->opt.verbose, ctx->opt.case_time_ms);
@@ -574,7 +570,7 @@ done:
         !outputs_failed) {
         struct err perr;
         err_clear(&perr);
-        if (prune_after(ctx, older_than_s, NULL, &perr) != ST_OK) {
+        if (prune_after(ctx, NULL, &perr) != ST_OK) {
             log_err(&perr);
             ctx->partial = true;
         }
