@@ -17,6 +17,13 @@
 -- backend pid of the run's session (backend_pid), and the lock counts only
 -- when that backend holds it. run_reap, as of 003, is redefined the same way.
 
+-- errors.csv, the run's exit status and `status` read the error_kind of a
+-- run's errors (run_error joined to recommendation on run_id, charge_id):
+-- with the run's index alone that read every recommendation of the run to
+-- find its few errors. An index on both serves the lookups by run as well.
+CREATE INDEX recommendation_run_charge ON sentencer.recommendation (run_id, charge_id);
+DROP INDEX sentencer.recommendation_run;
+
 ALTER TABLE sentencer.run DROP CONSTRAINT run_state_check;
 ALTER TABLE sentencer.run ADD CONSTRAINT run_state_check
     CHECK (state IN ('running', 'done', 'failed', 'interrupted', 'refused'));
